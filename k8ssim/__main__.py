@@ -1,0 +1,3 @@
+from k8ssim.cli import main
+
+raise SystemExit(main())
