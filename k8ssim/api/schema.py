@@ -354,7 +354,10 @@ def validate_schema(obj: dict) -> list[FieldError]:
     info = resolve_kind(obj["apiVersion"], obj["kind"])
     if isinstance(info, list):
         return info
-    _walk(_index().node(info.schema_name), obj, (), errs)
+    try:
+        _walk(_index().node(info.schema_name), obj, (), errs)
+    except RecursionError:  # a self-referencing YAML alias or absurd nesting: never a traceback
+        errs.append(FieldError((), "object nesting too deep"))
     return errs
 
 
@@ -397,8 +400,9 @@ def _walk(n: _Node, v: Any, path: tuple, errs: list[FieldError]) -> None:
     t = _jtype(v)
     if not _fits(t, v, n.types):
         msg = f"expected {' or '.join(n.types)}, got {t}"
-        if "string" in n.types and t in ("boolean", "integer", "number"):
-            msg += "; quote the value"
+        if "string" in n.types and (t == "boolean" or (t in ("integer", "number") and not (
+                "integer" in n.types or "number" in n.types))):
+            msg += "; quote the value"  # YAML read `yes`, `on`, `1.10` as bool/number, not text
         errs.append(FieldError(path, msg))
         return
     if t == "object":
