@@ -50,6 +50,7 @@ __all__ = [
 SCHEMA_VERSION = "v1.35.0"
 _SERVED_MINOR = 35
 _OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+_QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
 _INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
@@ -130,7 +131,6 @@ _ENUMS: dict[str, dict[str, tuple[str, ...]]] = {
         "reclaimPolicy": ("Delete", "Recycle", "Retain"),
         "volumeBindingMode": ("Immediate", "WaitForFirstConsumer"),
     },
-    "networking.v1.NetworkPolicy": {},
     "networking.v1.NetworkPolicySpec": {"policyTypes[]": ("Egress", "Ingress")},
     "networking.v1.HTTPIngressPath": {"pathType": ("Exact", "ImplementationSpecific", "Prefix")},
 }
@@ -194,6 +194,8 @@ class _Index:
         n = _Node()
         self.nodes[name] = n  # register before filling: definitions may recurse
         self._fill(n, self.defs.get(name, {}), name)
+        if name == _QUANTITY:
+            n.fmt = "quantity"  # a string must parse as resource.Quantity (UnmarshalJSON)
         return n
 
     def _compile(self, s: dict, owner: str, prop: str) -> _Node:
@@ -326,7 +328,7 @@ def resolve_kind(api_version: str, kind: str) -> KindInfo | list[FieldError]:
 
 def _short_json(obj: Any, limit: int = 200) -> str:
     try:
-        text = json.dumps(obj, separators=(",", ":"), default=str, sort_keys=False)
+        text = json.dumps(obj, separators=(",", ":"), default=str, ensure_ascii=False)
     except (TypeError, ValueError, RecursionError):
         text = repr(obj)
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -428,7 +430,8 @@ def _walk(n: _Node, v: Any, path: tuple, errs: list[FieldError]) -> None:
             return  # a YAML timestamp or binary: a valid string once converted to JSON
         if n.enum is not None and v != "" and v not in n.enum:
             allowed = ", ".join(json.dumps(e) for e in n.enum)
-            errs.append(FieldError(path, f"Unsupported value: {json.dumps(v)}: supported values: {allowed}"))
+            errs.append(FieldError(path, f"Unsupported value: {json.dumps(v, ensure_ascii=False)}: "
+                                         f"supported values: {allowed}"))
         if n.fmt is not None:
             _check_string_format(n.fmt, v, path, errs)
     elif t in ("integer", "number") and "integer" in n.types and "number" not in n.types \
@@ -439,7 +442,14 @@ def _walk(n: _Node, v: Any, path: tuple, errs: list[FieldError]) -> None:
 
 
 def _check_string_format(fmt: str, v: str, path: tuple, errs: list[FieldError]) -> None:
-    if fmt == "byte":
+    if fmt == "quantity":
+        from k8ssim.api.quantity import QuantityError, parse_quantity
+
+        try:
+            parse_quantity(v.strip())  # UnmarshalJSON trims spaces before ParseQuantity
+        except QuantityError as e:
+            errs.append(FieldError(path, f"Invalid value: {_short_json(v, 60)}: {e}"))
+    elif fmt == "byte":
         try:
             base64.b64decode(v.replace("\n", "").replace("\r", ""), validate=True)
         except (binascii.Error, ValueError):
