@@ -19,11 +19,14 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as _dt
+import importlib.util
 import json
 import math
+import os
 import re
 from functools import lru_cache
 from importlib.resources import files
+from pathlib import Path
 from typing import Any, Optional
 
 from k8ssim.api.errors import FieldError, did_you_mean
@@ -136,9 +139,23 @@ _ENUMS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+@lru_cache(maxsize=1)
+def _package_root():
+    """The kubernetes-validate package folder, found without importing the package.
+
+    ``importlib.resources.files("kubernetes_validate")`` imports it, and its ``__init__`` pulls in
+    ``jsonschema`` (~50 ms); ``find_spec`` of a top-level package does not execute it.
+    """
+    spec = importlib.util.find_spec("kubernetes_validate")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    if locations and os.path.isdir(locations[0]):
+        return Path(locations[0])
+    return files("kubernetes_validate")  # e.g. a zipped install
+
+
 def schema_dir(version: str = SCHEMA_VERSION):
     """The ``<version>-local-strict`` schema folder of the kubernetes-validate package."""
-    return files("kubernetes_validate") / "kubernetes-json-schema" / f"{version}-local-strict"
+    return _package_root() / "kubernetes-json-schema" / f"{version}-local-strict"
 
 
 class _Node:
@@ -264,7 +281,7 @@ def _index() -> _Index:
 @lru_cache(maxsize=1)
 def _older_gvks() -> dict[tuple[str, str, str], int]:
     """(group, version, kind) -> last minor release (< 35) whose schemas have it. Error path only."""
-    root = files("kubernetes_validate") / "kubernetes-json-schema"
+    root = _package_root() / "kubernetes-json-schema"
     minors = sorted(int(m.group(1)) for p in root.iterdir()
                     if (m := re.fullmatch(r"v1\.(\d+)\.0-local-strict", p.name))
                     and int(m.group(1)) < _SERVED_MINOR)
