@@ -298,10 +298,26 @@ def known_kinds() -> list[KindInfo]:
     return [idx.kinds[k] for k in sorted(idx.kinds)]
 
 
+@lru_cache(maxsize=1)
+def _older_file_names() -> frozenset[str]:
+    """Names of the per-kind schema files of releases before v1.35 (``cronjob-batch-v1beta1.json``)."""
+    root = _package_root() / "kubernetes-json-schema"
+    names: set[str] = set()
+    for p in root.iterdir():
+        m = re.fullmatch(r"v1\.(\d+)\.0-local-strict", p.name)
+        if m and int(m.group(1)) < _SERVED_MINOR:
+            names.update(q.name for q in p.iterdir())
+    return frozenset(names)
+
+
 def _removed(group: str, version: str, kind: str) -> Optional[RemovedAPI]:
     r = removed_api(group, version, kind)
     if r is not None:
         return r
+    # cheap pre-check on file names (``<kind>-<package>-<version>.json``) before loading old schemas
+    head, tail = kind.lower() + "-", "-" + version + ".json"
+    if not any(n.startswith(head) and n.endswith(tail) for n in _older_file_names()):
+        return None
     last = _older_gvks().get((group, version, kind))
     if last is None:
         return None
