@@ -176,8 +176,6 @@ class _Node:
         self.enum: Optional[tuple[str, ...]] = None
 
 
-_ANY = _Node()
-
 
 class _Index:
     """Served kinds and lazily compiled definitions of one schema version."""
@@ -237,8 +235,6 @@ class _Index:
             for alt in s["oneOf"]:
                 t = alt.get("type")
                 types.extend([t] if isinstance(t, str) else (t or []))
-            if not types:
-                types = []
         else:
             t = s.get("type")
             if t is not None:
