@@ -209,24 +209,23 @@ def run_filter(plugin, pod_obj: Pod, node_info, handle=None) -> tuple:
 
 
 def run_scores(plugin, vector: dict) -> None:
+    """Score every node with ``plugin`` (PreScore then Score, no normalization: these plugins have
+    none) and compare with ``expected.scores`` and, when given, ``expected.status``."""
     from k8ssim.conformance.runner import expect_equal
     from k8ssim.scheduler.framework import CycleState
 
-    """Score every node with ``plugin`` (PreScore then Score, no normalization: these plugins have
-    none) and compare with ``expected.scores`` and, when given, ``expected.status``."""
     inp = vector["inputs"]
-    nodes = [node(n) for n in inp["nodes"]]
-    infos = node_infos(nodes, pods(inp.get("existing_pods")))
-    pod = pod(inp.get("pod"), "incoming")
+    infos = node_infos([node(n) for n in inp["nodes"]], pods(inp.get("existing_pods")))
+    the_pod = pod(inp.get("pod"), "incoming")
     state = CycleState()
-    pre = plugin.pre_score(state, pod, infos)
+    pre = plugin.pre_score(state, the_pod, infos)
     if pre is not None and pre.is_skip():
         got_scores = {ni.name: 0 for ni in infos}
         got_status = "Skip"
     else:
         got_scores, codes = {}, set()
         for ni in infos:
-            sc, st = plugin.score(state, pod, ni)
+            sc, st = plugin.score(state, the_pod, ni)
             got_scores[ni.name] = 0 if (st is not None and not st.is_success()) else sc
             codes.add("Success" if st is None else str(st.code))
         got_status = "Error" if "Error" in codes else "Success"
