@@ -1,0 +1,57 @@
+"""The controller pattern of kube-controller-manager: watches enqueue keys into a de-duplicating work
+queue; a sync handler reconciles one key at a time against the store.
+
+Mirrors ``k8s.io/client-go/util/workqueue`` (a key queued twice before it is processed is synced once;
+``add_after`` = ``AddAfter``) with simulated time: a queued key is processed ``sync_delay`` seconds later
+(default 0, i.e. within the same instant, after the event that queued it).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+
+class WorkQueue:
+    def __init__(self, engine, handler: Callable[[str], None], *, name: str, sync_delay: float = 0.0):
+        self.engine = engine
+        self.handler = handler
+        self.name = name
+        self.sync_delay = sync_delay
+        self._pending: set = set()
+        self._later: dict = {}  # key -> earliest scheduled time
+
+    def add(self, key: str) -> None:
+        if key in self._pending:
+            return
+        self._pending.add(key)
+        self.engine.call_later(self.sync_delay, self._process, key)
+
+    def add_after(self, key: str, delay: float) -> None:
+        """Re-queue ``key`` after ``delay`` seconds (one pending timer per key: the earliest wins)."""
+        if delay <= 0:
+            self.add(key)
+            return
+        t = self.engine.now + delay
+        prev = self._later.get(key)
+        if prev is not None and prev <= t:
+            return
+        self._later[key] = t
+        self.engine.call_at(t, self._fire_later, key, t)
+
+    def _fire_later(self, key: str, t: float) -> None:
+        if self._later.get(key) == t:
+            del self._later[key]
+            self.add(key)
+
+    def _process(self, key: str) -> None:
+        self._pending.discard(key)
+        self.handler(key)
+
+
+def split_key(key: str) -> tuple[str, str]:
+    ns, _, name = key.rpartition("/")
+    return ns, name
+
+
+def controller_owner_uid(obj) -> str:
+    ref = obj.metadata.controller_ref()
+    return ref.uid if ref is not None else ""

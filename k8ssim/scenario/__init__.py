@@ -1,0 +1,1 @@
+"""The scenario file: schema (pydantic v2), loader with located errors, overrides (``--set``)."""

@@ -1,0 +1,194 @@
+"""The scenario file schema (``apiVersion: k8ssim.io/v1alpha1, kind: Scenario``), pydantic v2.
+
+Field names are camelCase in YAML as in Kubernetes; unknown fields are errors. ``k8ssim schema``
+prints the JSON Schema exported from these models for editors. Sections that later components fill
+(load, faults, autoscaling, storage) are part of the schema already.
+"""
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, Optional
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
+
+from k8ssim.scenario.units import parse_duration
+
+API_VERSION = "k8ssim.io/v1alpha1"
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def _dns_label(v: str) -> str:
+    if len(v) > 63 or not _DNS_LABEL.match(v):
+        raise ValueError(
+            f'Invalid value: "{v}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters '
+            "or '-', and must start and end with an alphanumeric character"
+        )
+    return v
+
+
+def _duration(v: Any) -> float:
+    return parse_duration(v)
+
+
+def _non_negative(v: float) -> float:
+    if v < 0:
+        raise ValueError("must be greater than or equal to 0")
+    return v
+
+
+def _positive(v: float) -> float:
+    if not v > 0:
+        raise ValueError("must be greater than 0")
+    return v
+
+
+def _quantity_str(v: Any) -> str:
+    if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+        raise ValueError(f"expected a quantity such as 4, 500m or 16Gi, got {type(v).__name__}")
+    from k8ssim.api.quantity import QuantityError, parse_quantity
+
+    try:
+        q = parse_quantity(v)
+    except QuantityError as e:
+        raise ValueError(str(e)) from None
+    if q.milli_value() < 0:
+        raise ValueError(f'Invalid value: "{v}": must be greater than or equal to 0')
+    return str(v)
+
+
+Duration = Annotated[float, BeforeValidator(_duration), AfterValidator(_non_negative), PlainSerializer(lambda x: x)]
+PositiveDuration = Annotated[float, BeforeValidator(_duration), AfterValidator(_positive)]
+QuantityStr = Annotated[str, BeforeValidator(_quantity_str)]
+DNSLabel = Annotated[str, AfterValidator(_dns_label)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
+
+
+class TaintSpec(_Model):
+    key: str
+    value: str = ""
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+
+
+class ImageSpec(_Model):
+    name: str
+    size: QuantityStr = Field(description="image size, e.g. 250Mi")
+
+
+class PoolAutoscaling(_Model):
+    min: int = Field(ge=0)
+    max: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.max < self.min:
+            raise ValueError(f"max ({self.max}) must be greater than or equal to min ({self.min})")
+        return self
+
+
+class NodePool(_Model):
+    name: DNSLabel
+    count: int = Field(ge=0, le=100_000)
+    instanceType: Optional[str] = None
+    capacity: Optional[dict[str, QuantityStr]] = None
+    allocatable: Optional[dict[str, QuantityStr]] = None
+    kubeReserved: dict[str, QuantityStr] = Field(default_factory=dict)
+    systemReserved: dict[str, QuantityStr] = Field(default_factory=dict)
+    maxPods: int = Field(default=110, ge=1, le=10_000)
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    taints: list[TaintSpec] = Field(default_factory=list)
+    zones: list[str] = Field(default_factory=list)
+    region: Optional[str] = None
+    images: list[ImageSpec] = Field(default_factory=list, description="images already present on every node")
+    autoscaling: Optional[PoolAutoscaling] = None
+
+    @model_validator(mode="after")
+    def _shape(self):
+        from k8ssim.scenario.instance_types import INSTANCE_TYPES
+
+        if self.instanceType is None and self.capacity is None:
+            raise ValueError("one of instanceType or capacity is required")
+        if self.instanceType is not None and self.instanceType not in INSTANCE_TYPES:
+            from k8ssim.api.errors import did_you_mean
+
+            raise ValueError(
+                f'unknown instanceType "{self.instanceType}"{did_you_mean(self.instanceType, INSTANCE_TYPES)}; '
+                "known: " + ", ".join(sorted(INSTANCE_TYPES)) + " (or give capacity explicitly)"
+            )
+        return self
+
+
+class Cluster(_Model):
+    nodePools: list[NodePool] = Field(default_factory=list)
+    scheduler: dict[str, Any] = Field(default_factory=dict, description="KubeSchedulerConfiguration-shaped")
+    podCIDR: str = "10.244.0.0/16"
+
+    @model_validator(mode="after")
+    def _unique(self):
+        seen = set()
+        for p in self.nodePools:
+            if p.name in seen:
+                raise ValueError(f'Duplicate value: node pool "{p.name}"')
+            seen.add(p.name)
+        return self
+
+
+class KubeletConfig(_Model):
+    """Container runtime and kubelet timing (the node issue widens this)."""
+
+    containerRuntime: Literal["containerd", "cri-o"] = "containerd"
+    podStartLatency: Duration = Field(default=1.0, description="sandbox + container start, without image pull")
+    imagePullBandwidth: QuantityStr = Field(default="100Mi", description="bytes per second per node")
+    defaultImageSize: QuantityStr = "100Mi"
+
+
+class ManifestRef(_Model):
+    path: Optional[str] = None
+    inline: Optional[Any] = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.path is None) == (self.inline is None):
+            raise ValueError("exactly one of path or inline is required")
+        return self
+
+
+class Metadata(_Model):
+    name: DNSLabel
+    description: str = ""
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class Spec(_Model):
+    seed: int = Field(default=1, ge=0, lt=2**63)
+    duration: PositiveDuration
+    sampleInterval: PositiveDuration = 15.0
+    cluster: Cluster = Field(default_factory=Cluster)
+    kubelet: KubeletConfig = Field(default_factory=KubeletConfig)
+    manifests: list[ManifestRef] = Field(default_factory=list)
+    timeline: list[dict[str, Any]] = Field(default_factory=list, description="actions at simulated times")
+    load: list[dict[str, Any]] = Field(default_factory=list, description="synthetic request load")
+    faults: list[dict[str, Any]] = Field(default_factory=list)
+    autoscaling: Optional[dict[str, Any]] = None
+    storageClasses: list[dict[str, Any]] = Field(default_factory=list)
+    maxObjects: int = Field(default=1_000_000, ge=1, description="cap on objects the run may create")
+
+    @model_validator(mode="after")
+    def _sample(self):
+        if self.sampleInterval > self.duration:
+            raise ValueError("sampleInterval must not exceed duration")
+        return self
+
+
+class Scenario(_Model):
+    apiVersion: Literal["k8ssim.io/v1alpha1"]
+    kind: Literal["Scenario"]
+    metadata: Metadata
+    spec: Spec
+
+
+def json_schema() -> dict:
+    return Scenario.model_json_schema()
