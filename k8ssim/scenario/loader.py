@@ -37,6 +37,17 @@ class _DictDocument(Document):
     """A scenario given as a Python dict: positions are unknown, so every error points at 1:1."""
 
 
+class _SubDocument:
+    """A manifest written inline in the scenario: located through the scenario document."""
+
+    def __init__(self, parent: Document, prefix: tuple, data: Any):
+        self.parent, self.prefix, self.data = parent, prefix, data
+        self.file, self.index, self.line = parent.file, 0, parent.locate(prefix)[0]
+
+    def locate(self, path) -> tuple:
+        return self.parent.locate(self.prefix + tuple(path))
+
+
 def _pydantic_diagnostics(doc: Document, exc) -> list:
     from k8ssim.scenario import schema
 
@@ -157,12 +168,8 @@ def load_scenario(source, *, overrides=None, seed: Optional[int] = None,
             inline = ref.inline if isinstance(ref.inline, list) else [ref.inline]
             docs = []
             for j, item in enumerate(inline):
-                sub = Document(data=item, file=name, index=j, line=doc.locate(("spec", "manifests", i, "inline"))[0])
                 prefix = ("spec", "manifests", i, "inline") + ((j,) if isinstance(ref.inline, list) else ())
-                sub.key_positions = {p[len(prefix):]: v for p, v in doc.key_positions.items() if p[:len(prefix)] == prefix}
-                sub.value_positions = {p[len(prefix):]: v for p, v in doc.value_positions.items()
-                                       if p[:len(prefix)] == prefix}
-                docs.append(sub)
+                docs.append(_SubDocument(doc, prefix, item))
             try:
                 manifests.extend(load_documents(docs))
             except InputError as e:
