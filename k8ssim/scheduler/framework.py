@@ -93,8 +93,6 @@ class Status:
         self.reasons: list = [reasons] if isinstance(reasons, str) else list(reasons)
         self.plugin = plugin
         self.err = err
-        if err is not None and not self.reasons:
-            self.reasons = [str(err)]
 
     # constructors
     @classmethod
@@ -133,6 +131,9 @@ class Status:
         return self.code in (Code.UNSCHEDULABLE, Code.UNSCHEDULABLE_AND_UNRESOLVABLE, Code.PENDING)
 
     def message(self) -> str:
+        """Reasons joined by ", " (upstream ``Status.Message``); the error text when there are none."""
+        if not self.reasons and self.err is not None:
+            return str(self.err)
         return ", ".join(self.reasons)
 
     def with_plugin(self, plugin: str) -> "Status":
