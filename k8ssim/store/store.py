@@ -15,59 +15,26 @@ copy: ``o = store.get(...).copy(); o.status.phase = "Running"; store.update_stat
 """
 from __future__ import annotations
 
-import copy as _copy
 from typing import Any, Callable, Iterable, Optional
 
 from k8ssim.store import errors as E
 from k8ssim.store.deletion import REMOVE, plan_delete
 from k8ssim.store.indexer import Index
+from k8ssim.store.objects import (
+    GENERATE_NAME_ATTEMPTS,
+    NameGenerator,
+    ResourceInfo,
+    copy_meta,
+    key_for,
+    registry_prefix,
+    shallow_copy,
+)
 from k8ssim.store.watch import ADDED, DELETED, MODIFIED, History, Watch
 
 __all__ = ["Store", "key_for", "registry_prefix", "NAMESPACE_INDEX"]
 
 NAMESPACE_INDEX = "namespace"
 """Name of the built-in namespace index (``cache.NamespaceIndex``)."""
-
-# ``utilrand.String``: alphanumerics without vowels and confusable characters.
-_ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789"
-_GENERATED_SUFFIX = 5  # names.SimpleNameGenerator: randomLength
-_MAX_GENERATED_BASE = 63 - _GENERATED_SUFFIX  # maxGeneratedNameLength
-_GENERATE_NAME_ATTEMPTS = 8  # the first try plus RetryGenerateName's retries
-
-_PREFIX_EXCEPTIONS = {
-    "nodes": "/registry/minions/",
-    "services": "/registry/services/specs/",
-    "endpoints": "/registry/services/endpoints/",
-}
-
-
-def registry_prefix(resource: str) -> str:
-    """The etcd key prefix of a resource (``/registry/pods/``, ``/registry/minions/``, ...)."""
-    return _PREFIX_EXCEPTIONS.get(resource) or f"/registry/{resource}/"
-
-
-def key_for(obj) -> str:
-    """The etcd key of an object: ``/registry/<resource>/<namespace>/<name>`` or, for cluster-scoped
-    objects, ``/registry/<resource>/<name>``."""
-    md = obj.metadata
-    p = registry_prefix(obj.resource)
-    return f"{p}{md.namespace}/{md.name}" if obj.namespaced else p + md.name
-
-
-class _Info:
-    """What the store knows of a resource type."""
-
-    __slots__ = ("resource", "kind", "qualified", "group_kind", "namespaced", "prefix")
-
-    def __init__(self, resource: str, kind: str, api_version: str, namespaced: bool):
-        group = api_version.rpartition("/")[0] if "/" in api_version else ""
-        self.resource = resource
-        self.kind = kind or resource
-        self.qualified = f"{resource}.{group}" if group else resource
-        self.group_kind = f"{self.kind}.{group}" if group else self.kind
-        self.namespaced = namespaced
-        self.prefix = registry_prefix(resource)
-
 
 class Store:
     """The cluster's kube-apiserver and etcd in one object.
@@ -85,17 +52,15 @@ class Store:
         """Set to False to make every call raise :class:`ServiceUnavailable` (apiserver outage)."""
         self._rev = 0
         self._objs: dict[str, dict[str, Any]] = {}
-        self._info: dict[str, _Info] = {}
+        self._info: dict[str, ResourceInfo] = {}
         self._ns: dict[str, dict[str, dict]] = {}  # resource -> namespace -> ordered set of keys
         self._indexes: dict[str, dict[str, Index]] = {}
         self._watchers: dict[str, tuple] = {}
         self._history: dict[str, History] = {}
         self._admission: dict[str, list] = {}
         self._sorted: dict[str, Optional[list]] = {}
-        self._uid_rng = engine.streams.stream("store.uid")
-        self._name_rng = engine.streams.stream("store.generate_name")
-        self._uid_buf: list[str] = []
-        self._name_buf: list[int] = []
+        self._names = NameGenerator(engine.streams.stream("store.uid"), engine.streams.stream("store.generate_name"))
+        self._new_uid = self._names.new_uid
         self._record = engine.log.record
         self._env = engine.env
         self.writes = 0
@@ -107,14 +72,14 @@ class Store:
         """Declare a KubeObject class (optional: done on first create); gives error messages their
         group-qualified resource (``deployments.apps``)."""
         if cls.resource not in self._info:
-            self._info[cls.resource] = _Info(cls.resource, cls.kind, cls.api_version, cls.namespaced)
+            self._info[cls.resource] = ResourceInfo(cls.resource, cls.kind, cls.api_version, cls.namespaced)
             self._objs.setdefault(cls.resource, {})
             self._ns.setdefault(cls.resource, {})
             self._history.setdefault(cls.resource, History(self.history_limit))
 
-    def _info_of(self, resource: str) -> _Info:
+    def _info_of(self, resource: str) -> ResourceInfo:
         info = self._info.get(resource)
-        return info if info is not None else _Info(resource, resource, "v1", True)
+        return info if info is not None else ResourceInfo(resource, resource, "v1", True)
 
     def _key(self, resource: str, namespace: Optional[str], name: str) -> str:
         info = self._info.get(resource)
@@ -277,29 +242,10 @@ class Store:
                 w.handler(etype, obj, old)
 
     # -- create --------------------------------------------------------------------------------
-    def _new_uid(self) -> str:
-        buf = self._uid_buf
-        if not buf:
-            raw = self._uid_rng.bytes(16 * 256).hex()
-            for i in range(len(raw) - 32, -1, -32):  # reversed so pop() yields them in order
-                h = raw[i : i + 32]
-                v = "89ab"[int(h[16], 16) & 3]
-                buf.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{v}{h[17:20]}-{h[20:32]}")
-        return buf.pop()
-
-    def _random_string(self, n: int) -> str:
-        buf = self._name_buf
-        if len(buf) < n:
-            fresh = self._name_rng.integers(0, len(_ALPHANUMS), size=4096).tolist()
-            fresh.reverse()
-            buf[:0] = fresh
-        return "".join(_ALPHANUMS[buf.pop()] for _ in range(n))
-
     def generate_name(self, base: str) -> str:
-        """``names.SimpleNameGenerator.GenerateName``: base (cut to 58 chars) + 5 random chars."""
-        if len(base) > _MAX_GENERATED_BASE:
-            base = base[:_MAX_GENERATED_BASE]
-        return base + self._random_string(_GENERATED_SUFFIX)
+        """``names.SimpleNameGenerator.GenerateName``: base (cut to 58 chars) + 5 random chars from
+        the ``store.generate_name`` stream."""
+        return self._names.generate_name(base)
 
     def create(self, obj):
         """Create ``obj`` (stored as given: do not mutate it afterwards). Sets uid, creationTimestamp,
@@ -338,7 +284,7 @@ class Store:
         key = f"{p}{md.namespace}/{md.name}" if info.namespaced else p + md.name
         if key in objs:
             attempts = 1
-            while generated and key in objs and attempts < _GENERATE_NAME_ATTEMPTS:
+            while generated and key in objs and attempts < GENERATE_NAME_ATTEMPTS:
                 md.name = self.generate_name(md.generate_name)
                 key = f"{p}{md.namespace}/{md.name}" if info.namespaced else p + md.name
                 attempts += 1
@@ -416,8 +362,7 @@ class Store:
         if not self.available:
             raise E.ServiceUnavailable()
         resource, key, old = self._existing(obj)
-        md = _copy.copy(old.metadata)  # ResetObjectMetaForStatus: metadata as stored
-        obj.metadata = md
+        obj.metadata = copy_meta(old.metadata)  # ResetObjectMetaForStatus: metadata as stored
         if hasattr(old, "spec"):
             obj.spec = old.spec
         return self._write_update(resource, key, obj, old)
@@ -507,8 +452,8 @@ class Store:
         if plan is REMOVE:
             return self._remove(resource, key, old)
         new_ts, new_grace, new_gen, fins, graceful = plan
-        new = _copy.copy(old)
-        md = new.metadata = _copy.copy(omd)
+        new = shallow_copy(old)
+        md = new.metadata = copy_meta(omd)
         md.deletion_timestamp = new_ts
         md.deletion_grace_period_seconds = new_grace
         md.generation = new_gen
@@ -522,8 +467,8 @@ class Store:
 
     def _remove(self, resource: str, key: str, old):
         """Remove the object: the DELETED event carries its last state at the deletion revision."""
-        new = _copy.copy(old)
-        new.metadata = _copy.copy(old.metadata)
+        new = shallow_copy(old)
+        new.metadata = copy_meta(old.metadata)
         self._rev += 1
         new.metadata.resource_version = self._rev
         self._commit(resource, key, DELETED, new, old)

@@ -12,6 +12,7 @@ write but before its delivery does not see it.
 from __future__ import annotations
 
 from collections import deque
+from itertools import islice
 from typing import TYPE_CHECKING, Callable, Optional
 
 from k8ssim.store.errors import Gone
@@ -93,4 +94,4 @@ class History:
                 lo = mid + 1
             else:
                 hi = mid
-        return [ev[i] for i in range(lo, len(ev))]
+        return list(islice(ev, lo, None))
