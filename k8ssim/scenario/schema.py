@@ -6,60 +6,14 @@ prints the JSON Schema exported from these models for editors. Sections that lat
 """
 from __future__ import annotations
 
-import re
-from typing import Annotated, Any, Literal, Optional
+from typing import Any, Literal, Optional
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from k8ssim.scenario.units import parse_duration
+from k8ssim.scenario.actions import FaultEntry, PodBehavior, TimelineEntry
+from k8ssim.scenario.schema_types import DNSLabel, Duration, PositiveDuration, QuantityStr
 
 API_VERSION = "k8ssim.io/v1alpha1"
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-
-
-def _dns_label(v: str) -> str:
-    if len(v) > 63 or not _DNS_LABEL.match(v):
-        raise ValueError(
-            f'Invalid value: "{v}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters '
-            "or '-', and must start and end with an alphanumeric character"
-        )
-    return v
-
-
-def _duration(v: Any) -> float:
-    return parse_duration(v)
-
-
-def _non_negative(v: float) -> float:
-    if v < 0:
-        raise ValueError("must be greater than or equal to 0")
-    return v
-
-
-def _positive(v: float) -> float:
-    if not v > 0:
-        raise ValueError("must be greater than 0")
-    return v
-
-
-def _quantity_str(v: Any) -> str:
-    if isinstance(v, bool) or not isinstance(v, (str, int, float)):
-        raise ValueError(f"expected a quantity such as 4, 500m or 16Gi, got {type(v).__name__}")
-    from k8ssim.api.quantity import QuantityError, parse_quantity
-
-    try:
-        q = parse_quantity(v)
-    except QuantityError as e:
-        raise ValueError(str(e)) from None
-    if q.milli_value() < 0:
-        raise ValueError(f'Invalid value: "{v}": must be greater than or equal to 0')
-    return str(v)
-
-
-Duration = Annotated[float, BeforeValidator(_duration), AfterValidator(_non_negative), PlainSerializer(lambda x: x)]
-PositiveDuration = Annotated[float, BeforeValidator(_duration), AfterValidator(_positive)]
-QuantityStr = Annotated[str, BeforeValidator(_quantity_str)]
-DNSLabel = Annotated[str, AfterValidator(_dns_label)]
 
 
 class _Model(BaseModel):
@@ -169,9 +123,10 @@ class Spec(_Model):
     cluster: Cluster = Field(default_factory=Cluster)
     kubelet: KubeletConfig = Field(default_factory=KubeletConfig)
     manifests: list[ManifestRef] = Field(default_factory=list)
-    timeline: list[dict[str, Any]] = Field(default_factory=list, description="actions at simulated times")
+    timeline: list[TimelineEntry] = Field(default_factory=list, description="actions at simulated times")
+    faults: list[FaultEntry] = Field(default_factory=list)
+    podBehaviors: list[PodBehavior] = Field(default_factory=list, description="first matching rule wins")
     load: list[dict[str, Any]] = Field(default_factory=list, description="synthetic request load")
-    faults: list[dict[str, Any]] = Field(default_factory=list)
     autoscaling: Optional[dict[str, Any]] = None
     storageClasses: list[dict[str, Any]] = Field(default_factory=list)
     maxObjects: int = Field(default=1_000_000, ge=1, description="cap on objects the run may create")
