@@ -255,3 +255,7 @@ def _set_condition(st, ctype: str, status: str, reason: str, message: str, now: 
             st.conditions[i] = WorkloadCondition(ctype, status, reason, message, now, ltt)
             return
     st.conditions.append(WorkloadCondition(ctype, status, reason, message, now, now))
+
+
+def new_controller(engine, store, spec=None) -> DeploymentController:
+    return DeploymentController(engine, store)

@@ -127,3 +127,7 @@ class ReplicaSetController:
                      if p.is_ready() and not is_pod_available(p, rs.spec.min_ready_seconds, now)]
             if waits:
                 self.queue.add_after(rs.key(), max(min(waits), 0.0))
+
+
+def new_controller(engine, store, spec=None) -> ReplicaSetController:
+    return ReplicaSetController(engine, store)
