@@ -10,6 +10,7 @@ Resource lists are ``dict[str, int]`` in canonical units (``cpu`` in millicores,
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
@@ -89,6 +90,49 @@ def new_affinity_term(pod: Pod, term) -> AffinityTerm:
     return AffinityTerm(namespaces, term.label_selector, term.topology_key, term.namespace_selector)
 
 
+_LABEL_VALUE_RE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_LABEL_VALUE_MSG = (
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must "
+    "start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for "
+    "validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+)
+
+
+def label_value_errors(value: str) -> list:
+    """``validation.IsValidLabelValue``."""
+    errs = []
+    if len(value) > 63:
+        errs.append("must be no more than 63 characters")
+    if not _LABEL_VALUE_RE.match(value):
+        errs.append(_LABEL_VALUE_MSG)
+    return errs
+
+
+def selector_parse_error(sel: Optional[LabelSelector]) -> Optional[str]:
+    """The first error ``metav1.LabelSelectorAsSelector`` would report for ``sel`` (values only)."""
+    if sel is None:
+        return None
+    for k, v in sel.match_labels.items():
+        errs = label_value_errors(str(v))
+        if errs:
+            return f'values[0][{k}]: Invalid value: "{v}": ' + "; ".join(errs)
+    for req in sel.match_expressions:
+        for i, v in enumerate(req.values):
+            errs = label_value_errors(str(v))
+            if errs:
+                return f'values[{i}][{req.key}]: Invalid value: "{v}": ' + "; ".join(errs)
+    return None
+
+
+def _terms_parse_error(terms, weighted: bool) -> Optional[str]:
+    for t in terms or ():
+        term = t.term if weighted else t
+        err = selector_parse_error(term.label_selector) or selector_parse_error(term.namespace_selector)
+        if err:
+            return err
+    return None
+
+
 def _terms(pod: Pod, terms) -> list:
     return [new_affinity_term(pod, t) for t in terms or ()]
 
@@ -114,6 +158,7 @@ class PodInfo:
         "preferred_affinity_terms",
         "preferred_anti_affinity_terms",
         "key",
+        "parse_error",
     )
 
     def __init__(self, pod: Pod):
@@ -134,6 +179,18 @@ class PodInfo:
         self.required_anti_affinity_terms: list = _terms(pod, paa.required) if paa else []
         self.preferred_affinity_terms: list = _weighted_terms(pod, pa.preferred) if pa else []
         self.preferred_anti_affinity_terms: list = _weighted_terms(pod, paa.preferred) if paa else []
+        errs = []
+        for label, terms, weighted in (
+            ("requiredAffinityTerms", pa.required if pa else None, False),
+            ("requiredAntiAffinityTerms", paa.required if paa else None, False),
+            ("preferredAffinityTerms", pa.preferred if pa else None, True),
+            ("preferredAntiAffinityTerms", paa.preferred if paa else None, True),
+        ):
+            e = _terms_parse_error(terms, weighted)
+            if e:
+                errs.append(f"{label}: {e}")
+        self.parse_error: Optional[str] = None if not errs else (errs[0] if len(errs) == 1 else "[" + ", ".join(errs) + "]")
+        """``NewPodInfo``'s error (invalid label values in affinity selectors), None when valid."""
 
     @property
     def has_affinity(self) -> bool:
