@@ -12,6 +12,7 @@ from typing import Any
 from .core import validate_pod_template_spec
 from .storage import validate_pvc_spec
 from .names import (
+    StrMap,
     ErrorList, IntOrStr, Path, as_dict, as_list, forbidden, invalid, is_dns1123_label, is_dns1123_subdomain,
     is_int, is_valid_percent, not_supported, required, selector_is_empty, selector_matches,
     validate_label_selector, validate_nonnegative,
@@ -73,7 +74,7 @@ def validate_pod_template_for_replica_set(spec: dict, path: Path, kind: str = "R
     sel = spec.get("selector")
     labels = as_dict(as_dict(tpl.get("metadata")).get("labels"))
     if sel is not None and not selector_is_empty(sel) and not selector_matches(sel, labels):
-        errs.append(invalid(tp + ("metadata", "labels"), labels, "`selector` does not match template `labels`"))
+        errs.append(invalid(tp + ("metadata", "labels"), StrMap(labels), "`selector` does not match template `labels`"))
     errs += validate_pod_template_spec(tpl, tp, extra_volumes)
     pspec = as_dict(tpl.get("spec"))
     rp = pspec.get("restartPolicy")

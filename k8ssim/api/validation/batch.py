@@ -11,6 +11,7 @@ from typing import Any
 
 from .core import validate_pod_template_spec
 from .names import (
+    StrMap,
     ErrorList, Path, as_dict, forbidden, invalid, is_int, not_supported, required, selector_matches,
     validate_label_selector, validate_nonnegative,
 )
@@ -120,7 +121,7 @@ def validate_job_spec(spec: Any, sp: Path, manual_selector_check: bool = True) -
         else:
             errs += validate_label_selector(sel, sp + ("selector",))
             if not selector_matches(sel, labels):
-                errs.append(invalid(sp + ("template", "metadata", "labels"), labels, "`selector` does not match template `labels`"))
+                errs.append(invalid(sp + ("template", "metadata", "labels"), StrMap(labels), "`selector` does not match template `labels`"))
     elif spec.get("selector") is not None:
         errs += validate_label_selector(spec.get("selector"), sp + ("selector",))
     errs += validate_pod_template_spec(tpl, sp + ("template",))

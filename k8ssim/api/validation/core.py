@@ -7,6 +7,7 @@ Resource lists, quantities and the remaining core kinds are in :mod:`.core_objec
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .names import (
@@ -224,7 +225,7 @@ def validate_tolerations(tols: Any, path: Path) -> ErrorList:
         elif op in ("Gt", "Lt"):
             # TaintTolerationComparisonOperators (alpha in v1.35) treated as enabled: the manifests we
             # must accept use it; the value has to be an integer.
-            if not (isinstance(value, str) and value.lstrip("+-").isdigit() and value.lstrip("+-") == value[len(value) - len(value.lstrip("+-")):]):
+            if not (isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]+", value)):
                 errs.append(invalid(ip + ("value",), value, "value must be a valid integer for numeric comparison operators"))
         else:
             errs.append(not_supported(ip + ("operator",), op, ["Equal", "Exists", "Gt", "Lt"]))

@@ -10,6 +10,7 @@ from typing import Any
 
 from .core import PROTOCOLS, validate_pod_template_spec, validate_taint_effect
 from .names import (
+    StrMap,
     ErrorList, as_dict, as_list, duplicate, forbidden, invalid, is_dns1123_label, is_dns1123_subdomain,
     is_int, is_valid_label_value, is_valid_port_num, not_supported, required, selector_matches,
     validate_label_name, validate_labels, validate_nonnegative, validate_port_num_or_name,
@@ -212,7 +213,7 @@ def validate_replication_controller(obj: dict) -> ErrorList:
         return errs
     labels = as_dict(as_dict(as_dict(tpl).get("metadata")).get("labels"))
     if sel and not selector_matches({"matchLabels": sel}, labels):
-        errs.append(invalid(sp + ("template", "metadata", "labels"), labels, "`selector` does not match template `labels`"))
+        errs.append(invalid(sp + ("template", "metadata", "labels"), StrMap(labels), "`selector` does not match template `labels`"))
     errs += validate_pod_template_spec(tpl, sp + ("template",))
     rp = as_dict(as_dict(tpl).get("spec")).get("restartPolicy")
     if rp not in (None, "", "Always"):

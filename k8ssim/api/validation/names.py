@@ -41,13 +41,17 @@ def go_value(v: Any) -> str:
         return go_quote(v)
     if isinstance(v, IntOrStr):
         return str(v.v)
-    if isinstance(v, dict) and all(isinstance(k, str) and isinstance(x, str) for k, x in v.items()):
+    if isinstance(v, StrMap):
         body = ", ".join(f"{go_quote(k)}:{go_quote(x)}" for k, x in sorted(v.items()))
         return "map[string]string{" + body + "}"
     try:
         return json.dumps(v, sort_keys=True, default=str, separators=(",", ":"))
     except (TypeError, ValueError):
         return repr(v)
+
+
+class StrMap(dict):
+    """A ``map[string]string`` bad value (labels), printed like Go's ``%#v``."""
 
 
 class IntOrStr:
