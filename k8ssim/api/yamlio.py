@@ -39,6 +39,7 @@ __all__ = [
     "MAX_BYTES",
     "MAX_DEPTH",
     "MAX_ALIAS_NODES",
+    "MAX_NODES",
     "Document",
     "load_file",
     "load_string",
@@ -47,9 +48,13 @@ __all__ = [
 MAX_BYTES = 10 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_ALIAS_NODES = 100_000
+MAX_NODES = 500_000  # all nodes of one stream, alias copies included (bounds time and memory)
 MAX_ERRORS = 100  # soft errors collected before giving up
-_MAX_INT_CHARS = 1000  # longer integer scalars are rejected (no quadratic big-int parsing)
-_REFINE_LIMIT = 256 * 1024  # re-run the pure parser for PyYAML's wording only up to this offset
+_MAX_NUMBER_CHARS = 1000  # longer number-like plain scalars are rejected (no regex/big-int blow-up)
+# The YAML 1.1 int/float resolvers only match values starting with one of "-+.0123456789" and made
+# of these characters; any other long plain scalar is a string (bool/null/timestamp forms are short).
+_NOT_NUMERIC = re.compile(r"[^-+0-9_.:eEoObBxXa-fA-F]")
+_REFINE_LIMIT = 128 * 1024  # re-run the pure parser for PyYAML's wording only up to this offset
 
 # libyaml's parser (via CSafeLoader, used only for its events); tests set this to None to force the
 # pure-Python parser.
@@ -63,6 +68,7 @@ _SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _BINARY, _MERGE_TA
 
 _RESOLVER = Resolver()
 _CONSTRUCTOR = SafeConstructor()
+_P = 1 << 32  # positions are encoded as line * _P + col
 _BREAKS = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 
 # Sentinels for the key slot of a mapping frame.
@@ -79,8 +85,9 @@ class Document:
     file: str
     index: int  # 0-based position in the stream (empty documents keep their slot)
     line: int  # 1-based line where the document starts
-    key_positions: dict = field(default_factory=dict, repr=False, compare=False)
-    value_positions: dict = field(default_factory=dict, repr=False, compare=False)
+    # path -> position encoded as line * 2**32 + col (one int per node keeps big inputs small)
+    _keys: dict = field(default_factory=dict, repr=False, compare=False)
+    _values: dict = field(default_factory=dict, repr=False, compare=False)
 
     def locate(self, path: Sequence) -> tuple[int, int]:
         """1-based (line, col) of the element at ``path`` (str keys / int indices).
@@ -88,12 +95,18 @@ class Document:
         A mapping entry is located at its key; a path that does not exist (a missing required field,
         or the inside of an alias copy) falls back to the longest existing prefix.
         """
-        path = tuple(path)
+        return self._find(tuple(path), self._keys, self._values)
+
+    def locate_value(self, path: Sequence) -> tuple[int, int]:
+        """Like :meth:`locate` but a mapping entry is located at its value."""
+        return self._find(tuple(path), self._values, self._keys)
+
+    def _find(self, path: tuple, first: dict, second: dict) -> tuple[int, int]:
         for n in range(len(path), -1, -1):
             p = path[:n]
-            pos = self.key_positions.get(p) or self.value_positions.get(p)
+            pos = first.get(p) or second.get(p)
             if pos is not None:
-                return pos
+                return divmod(pos, _P)
         return (self.line, 1)
 
     def diagnostic(self, err: FieldError) -> Diagnostic:
@@ -118,7 +131,8 @@ def load_string(text: str | bytes, *, filename: str = "<string>") -> list[Docume
     """Parse YAML from a string or bytes; raises :class:`InputError` for any problem."""
     if isinstance(text, str):
         if len(text) > MAX_BYTES:
-            raise InputError([_too_big(filename, len(text))])
+            msg = f"input exceeds 10 MiB ({len(text)} characters > {MAX_BYTES})"
+            raise InputError([Diagnostic(filename, 1, 1, "", msg)])
         text = text.encode("utf-8", "surrogatepass")  # a lone surrogate then fails UTF-8 decoding
     return _load_bytes(bytes(text), filename)
 
@@ -236,7 +250,7 @@ def _construct_scalar(tag: str, value: str) -> Any:
             raise ValueError(f"invalid value for tag '{tag}': {_short(value)}")
         return b
     if tag == _INT:
-        if len(value) > _MAX_INT_CHARS:
+        if len(value) > _MAX_NUMBER_CHARS:
             raise ValueError(f"integer value too long ({len(value)} characters)")
         try:
             return _CONSTRUCTOR.construct_yaml_int(ScalarNode(tag, value))
@@ -248,6 +262,25 @@ def _construct_scalar(tag: str, value: str) -> Any:
         except (ValueError, IndexError, OverflowError):
             raise ValueError(f"invalid value for tag '{tag}': {_short(value)}") from None
     raise AssertionError(tag)
+
+
+_SCALARS: dict = {}  # (tag, value, implicit) -> _scalar(...) for short scalars (a pure function)
+
+
+def _scalar(tag: str | None, value: str, implicit: tuple) -> tuple[str, Any, str | None]:
+    """(resolved tag, data, problem or None) of a scalar event."""
+    if tag is None or tag == "!":
+        if len(value) > _MAX_NUMBER_CHARS and implicit[0]:
+            if value[0] in "-+.0123456789" and _NOT_NUMERIC.search(value) is None:
+                return _STR, None, f"number-like plain scalar too long ({len(value)} characters); quote it"
+            return _STR, value, None
+        tag = _RESOLVER.resolve(ScalarNode, value, implicit)
+    if tag not in _SCALAR_TAGS:
+        return tag, None, _Builder.tag_problem(tag, "scalar")
+    try:
+        return tag, _construct_scalar(tag, value), None
+    except ValueError as e:
+        return tag, None, str(e)
 
 
 def _short(value: str, n: int = 40) -> str:
@@ -362,18 +395,21 @@ class _Builder:
         self.name = name
         self.errors: list[Diagnostic] = []
         self.alias_nodes = 0
+        self.nodes = 0
         self.passed_stop = False
         self.finished = False
 
     # -- errors ---------------------------------------------------------------------------------
-    def soft(self, lc: tuple, path: tuple | None, message: str) -> None:
-        self.errors.append(Diagnostic(self.name, lc[0], lc[1], _fmt(path), message))
+    def soft(self, pos: int, path: tuple | None, message: str) -> None:
+        line, col = divmod(pos, _P)
+        self.errors.append(Diagnostic(self.name, line, col, _fmt(path), message))
         if len(self.errors) >= MAX_ERRORS:
-            self.errors.append(Diagnostic(self.name, lc[0], lc[1], "", "too many errors, stopping"))
+            self.errors.append(Diagnostic(self.name, line, col, "", "too many errors, stopping"))
             raise _Abort(self.errors)
 
-    def hard(self, lc: tuple, path: tuple | None, message: str) -> None:
-        self.errors.append(Diagnostic(self.name, lc[0], lc[1], _fmt(path), message))
+    def hard(self, pos: int, path: tuple | None, message: str) -> None:
+        line, col = divmod(pos, _P)
+        self.errors.append(Diagnostic(self.name, line, col, _fmt(path), message))
         raise _Abort(self.errors)
 
     # -- main loop --------------------------------------------------------------------------------
@@ -406,7 +442,7 @@ class _Builder:
     def document(self, parser: Any, index: int, line: int) -> Document | None:
         self.keys: dict = {}
         self.values: dict = {}
-        self.anchors: dict = {}  # name -> (data, size, height, kind, tag, (line, col))
+        self.anchors: dict = {}  # name -> (data, size, height, kind, tag, position)
         self.open_anchors: set = set()
         self.stack: list[_Frame] = []
         self.root: Any = None
@@ -444,30 +480,37 @@ class _Builder:
         return top.path + (top.key,)
 
     def scalar(self, ev: Any) -> None:
-        lc = (ev.start_mark.line + 1, ev.start_mark.column + 1)
+        lc = (ev.start_mark.line + 1) * _P + ev.start_mark.column + 1
         path = self.child_path()
-        tag = ev.tag
-        if tag is None or tag == "!":
-            tag = _RESOLVER.resolve(ScalarNode, ev.value, ev.implicit)
+        value = ev.value
+        ckey = (ev.tag, value, ev.implicit)
+        hit = _SCALARS.get(ckey) if len(value) <= 64 else None
+        if hit is None:
+            hit = _scalar(ev.tag, value, ev.implicit)
+            if len(value) <= 64:
+                if len(_SCALARS) >= 8192:
+                    _SCALARS.clear()
+                _SCALARS[ckey] = hit
+        tag, data, problem = hit
         kind = "scalar"
-        if tag in _SCALAR_TAGS:
-            try:
-                data = _construct_scalar(tag, ev.value)
-            except ValueError as e:
-                self.soft(lc, path, str(e))
-                data, kind = None, "error"
-        else:
-            self.soft(lc, path, self.tag_problem(tag, "scalar"))
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            self.too_many(lc)
+        if problem is not None:
+            self.soft(lc, path, problem)
             data, kind = None, "error"
         if ev.anchor is not None:
             self.add_anchor(ev.anchor, (data, 1, 0, kind, tag, lc), lc)
         self.emit(data, 1, 0, kind, tag, lc, path)
 
     def start(self, ev: Any, is_map: bool) -> None:
-        lc = (ev.start_mark.line + 1, ev.start_mark.column + 1)
+        lc = (ev.start_mark.line + 1) * _P + ev.start_mark.column + 1
         path = self.child_path()
         if len(self.stack) + 1 > MAX_DEPTH:
             self.hard(lc, None, f"nesting depth > {MAX_DEPTH}")
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            self.too_many(lc)
         tag = ev.tag
         bad = False
         if tag is not None and tag != "!" and tag != (_MAP if is_map else _SEQ):
@@ -505,7 +548,7 @@ class _Builder:
         self.emit(data, fr.size, fr.height, kind, tag, fr.mark, fr.path)
 
     def alias(self, ev: Any) -> None:
-        lc = (ev.start_mark.line + 1, ev.start_mark.column + 1)
+        lc = (ev.start_mark.line + 1) * _P + ev.start_mark.column + 1
         path = self.child_path()
         name = ev.anchor
         entry = self.anchors.get(name)
@@ -520,6 +563,9 @@ class _Builder:
                       f"alias expansion limit exceeded ({self.alias_nodes} nodes > {MAX_ALIAS_NODES})")
         if len(self.stack) + height > MAX_DEPTH:
             self.hard(lc, None, f"nesting depth > {MAX_DEPTH} (through alias {name!r})")
+        self.nodes += size
+        if self.nodes > MAX_NODES:
+            self.too_many(lc)
         self.emit(_copy(data), size, height, kind, tag, lc, path)
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -528,8 +574,11 @@ class _Builder:
             self.duplicate_anchor(name, lc)
         self.anchors[name] = entry
 
+    def too_many(self, pos: int) -> None:
+        self.hard(pos, None, f"input has too many nodes ({self.nodes} > {MAX_NODES})")
+
     def duplicate_anchor(self, name: str, lc: tuple) -> None:
-        first = self.anchors[name][5] if name in self.anchors else None
+        first = divmod(self.anchors[name][5], _P) if name in self.anchors else None
         where = f" (first occurrence at line {first[0]}, column {first[1]})" if first else ""
         self.hard(lc, None, f"found duplicate anchor {name!r}{where}")
 
@@ -590,7 +639,7 @@ class _Builder:
             path = top.path + (k,) if top.path is not None else None
             self.soft(lc, path, f"key {_quote(k)} already set in map (first at line {top.seen[k]})")
             return
-        top.seen[k] = lc[0]
+        top.seen[k] = lc // _P
         top.key = k
         if top.path is not None:
             self.keys[top.path + (k,)] = lc
