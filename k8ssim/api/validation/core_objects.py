@@ -15,7 +15,10 @@ from .names import (
     is_int, is_valid_label_value, is_valid_port_num, not_supported, required, selector_matches,
     validate_label_name, validate_labels, validate_nonnegative, validate_port_num_or_name,
 )
+from ..quantity import parse_quantity
 from .resources import validate_resource_list
+
+_ONE = parse_quantity("1")
 
 SERVICE_TYPES = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]
 SESSION_AFFINITY = ["ClientIP", "None"]
@@ -174,15 +177,9 @@ def validate_limit_range(obj: dict) -> ErrorList:
             if d and b and d > b:
                 errs.append(invalid(ip + ("default", k), s(b), f"default value {s(d)} is greater than max value {s(b)}"))
         for k, q in lists["maxLimitRequestRatio"].items():
-            if q.cmp(parse_one()) < 0:
+            if q.cmp(_ONE) < 0:
                 errs.append(invalid(ip + ("maxLimitRequestRatio", k), q.canonical(), "ratio must be greater than or equal to 1"))
     return errs
-
-
-def parse_one():
-    from ..quantity import parse_quantity
-
-    return parse_quantity("1")
 
 
 RESOURCE_QUOTA_SCOPES = ["BestEffort", "CrossNamespacePodAffinity", "NotBestEffort", "NotTerminating",

@@ -11,7 +11,7 @@ from typing import Any
 from .core import validate_node_selector
 from .names import (
     ErrorList, Path, as_dict, as_list, forbidden, invalid, is_dns1123_subdomain, is_qualified_name,
-    not_supported, required, validate_label_selector,
+    not_supported, required, too_long, validate_label_selector,
 )
 from .resources import validate_resource_list
 
@@ -113,7 +113,7 @@ def validate_storage_class(obj: dict) -> ErrorList:
         errs.append(required(("provisioner",), ""))
     elif isinstance(prov, str):
         if len(prov) > 63:
-            errs.append(FieldTooLong(prov))
+            errs.append(too_long(("provisioner",), 63))
         errs += [invalid(("provisioner",), prov, m) for m in is_qualified_name(prov.lower())]
     rp = obj.get("reclaimPolicy")
     if rp not in (None, "") and rp not in SC_RECLAIM_POLICIES:
@@ -130,9 +130,3 @@ def validate_storage_class(obj: dict) -> ErrorList:
         if not as_list(as_dict(term).get("matchLabelExpressions")):
             errs.append(required(("allowedTopologies", i, "matchLabelExpressions"), "must have at least one label expression"))
     return errs
-
-
-def FieldTooLong(prov: str):  # noqa: N802 - mirrors field.TooLong(path, provisioner, 63)
-    from .names import too_long
-
-    return too_long(("provisioner",), 63)
