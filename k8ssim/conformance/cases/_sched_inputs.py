@@ -192,14 +192,15 @@ def run_score(plugin, pod_obj: Pod, nodes: list, handle=None) -> tuple:
 
 
 def run_filter(plugin, pod_obj: Pod, node_info, handle=None) -> tuple:
-    """PreFilter then Filter of one plugin on one node → ``(prefilter Status, PreFilterResult,
+    """PreFilter (over the handle's snapshot, else just this node) then Filter of one plugin on one
+    node → ``(prefilter Status, PreFilterResult,
     filter Status or None when PreFilter rejected)``. A PreFilter Skip means Filter is not run
     (Success)."""
     from k8ssim.scheduler.framework import CycleState, Status
 
     fwk = framework_for(plugin, handle)
     state = CycleState()
-    nodes = [node_info] if node_info is not None else []
+    nodes = handle.snapshot.node_info_list if handle is not None and handle.snapshot.node_info_list else [node_info]
     result, pre, _ = fwk.run_pre_filter_plugins(state, pod_obj, nodes)
     if not pre.is_success():
         return pre, result, None
