@@ -85,7 +85,7 @@ CASES = [
     ("label value too long", dict(pod(), metadata={"name": "a", "labels": {"k": "v" * 64}}),
      f'metadata.labels: Invalid value: "{"v" * 64}": must be no more than 63 characters'),
     ("annotations too large", dict(pod(), metadata={"name": "a", "annotations": {"k": "v" * (256 * 1024)}}),
-     "metadata.annotations: Too long: may not be more than 262144 bytes"),
+     "metadata.annotations: Too long: must have at most 262144 bytes"),
     ("namespace on cluster-scoped kind", kind("v1", "Node", metadata={"name": "n", "namespace": "x"}),
      "metadata.namespace: Forbidden: not allowed on this type"),
     # --- pod spec: containers ---
@@ -256,9 +256,12 @@ CASES = [
      "spec.updateStrategy.rollingUpdate.partition: Invalid value: -1: must be greater than or equal to 0"),
     ("statefulset empty selector", kind("apps/v1", "StatefulSet", spec={"selector": {}, "template": template()}),
      "spec.selector: Invalid value: {}: empty selector is invalid for statefulset"),
-    ("statefulset serviceName invalid", kind("apps/v1", "StatefulSet", spec={
-        "serviceName": "Web_Svc", "selector": {"matchLabels": {"app": "web"}}, "template": template()}),
-     f'spec.serviceName: Invalid value: "Web_Svc": {LABEL_MSG}'),
+    ("statefulset template restartPolicy", kind("apps/v1", "StatefulSet", spec={
+        "selector": {"matchLabels": {"app": "web"}}, "template": template(restartPolicy="OnFailure")}),
+     'spec.template.spec.restartPolicy: Unsupported value: "OnFailure": supported values: "Always"'),
+    ("statefulset activeDeadlineSeconds", kind("apps/v1", "StatefulSet", spec={
+        "selector": {"matchLabels": {"app": "web"}}, "template": template(activeDeadlineSeconds=5)}),
+     "spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in StatefulSet is not Supported"),
     # --- apps: DaemonSet ---
     ("daemonset both maxSurge and maxUnavailable", kind("apps/v1", "DaemonSet", spec={
         "selector": {"matchLabels": {"app": "web"}}, "template": template(),
@@ -461,3 +464,12 @@ def test_real_manifest_validates_clean(doc):
     doc = copy.deepcopy(doc)
     apply_defaults(doc)
     assert [str(e) for e in validate(doc)] == []
+
+
+def test_statefulset_mounts_may_name_claim_templates():
+    sts = kind("apps/v1", "StatefulSet", spec={
+        "serviceName": "web", "selector": {"matchLabels": {"app": "web"}},
+        "template": template(containers=[container(volumeMounts=[{"name": "data", "mountPath": "/data"}])]),
+        "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {
+            "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]})
+    assert errors_of(sts) == []

@@ -13,7 +13,7 @@ from .core import validate_pod_template_spec
 from .storage import validate_pvc_spec
 from .names import (
     StrMap,
-    ErrorList, IntOrStr, Path, as_dict, as_list, forbidden, invalid, is_dns1123_label, is_dns1123_subdomain,
+    ErrorList, IntOrStr, Path, as_dict, as_list, forbidden, invalid, is_dns1123_subdomain,
     is_int, is_valid_percent, not_supported, required, selector_is_empty, selector_matches,
     validate_label_selector, validate_nonnegative,
 )
@@ -175,9 +175,7 @@ def validate_stateful_set(obj: dict) -> ErrorList:
     errs += validate_nonnegative(spec.get("replicas"), sp + ("replicas",))
     errs += validate_nonnegative(spec.get("minReadySeconds"), sp + ("minReadySeconds",))
     errs += validate_nonnegative(as_dict(spec.get("ordinals")).get("start"), sp + ("ordinals", "start"))
-    svc = spec.get("serviceName")
-    if isinstance(svc, str) and svc:
-        errs += [invalid(sp + ("serviceName",), svc, m) for m in is_dns1123_label(svc)]
+    # serviceName: optional and not format-checked by upstream ValidateStatefulSetSpec
     errs += _validate_selector(spec, sp, "statefulset")
     claims = tuple(as_dict(as_dict(p).get("metadata")).get("name") for p in as_list(spec.get("volumeClaimTemplates")))
     errs += validate_pod_template_for_replica_set(spec, sp, "StatefulSet", claims)

@@ -89,7 +89,7 @@ def not_supported(path: Path, value: Any, valid: Iterable[str]) -> FieldError:
 
 
 def too_long(path: Path, max_length: int) -> FieldError:
-    return FieldError(tuple(path), f"Too long: may not be more than {max_length} bytes")
+    return FieldError(tuple(path), f"Too long: must have at most {max_length} bytes")
 
 
 def too_many(path: Path, actual: int, max_items: int) -> FieldError:
