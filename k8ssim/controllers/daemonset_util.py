@@ -6,10 +6,8 @@ Mirrors ``pkg/controller/daemon/daemon_controller.go`` (``NodeShouldRunDaemonPod
 ``ReplaceDaemonSetPodNodeNameNodeAffinity``), with ``v1helper.AddOrUpdateTolerationInPodSpec`` and the
 required-node-affinity matcher of ``k8s.io/component-helpers/scheduling/corev1/nodeaffinity``.
 
-The scheduler's NodeAffinity plugin (``k8ssim/scheduler/plugins/nodeaffinity.py``) did not exist when this
-was written, so the small matcher below (``node_matches_node_selector_terms``) implements the same
-semantics: terms ORed, expressions ANDed, an empty term matches nothing, ``matchFields`` only on
-``metadata.name``, ``Gt``/``Lt`` on integer label values.
+Node-affinity matching is the scheduler's (``k8ssim.scheduler.plugins.nodeaffinity``: terms ORed,
+expressions ANDed, an empty or invalid term matches nothing, ``matchFields`` only ``metadata.name``).
 """
 from __future__ import annotations
 
@@ -29,6 +27,7 @@ from k8ssim.api.core import (
     Toleration,
     find_untolerated_taint,
 )
+from k8ssim.scheduler.plugins import nodeaffinity as _na
 
 TAINT_NODE_NOT_READY = "node.kubernetes.io/not-ready"
 TAINT_NODE_UNREACHABLE = "node.kubernetes.io/unreachable"
@@ -89,48 +88,14 @@ def add_or_update_daemon_pod_tolerations(spec: PodSpec) -> tuple:
 # ----------------------------------------------------------------------------- node affinity
 
 
-def _match_requirement(req: NodeSelectorRequirement, values: dict) -> bool:
-    op = req.operator
-    present = req.key in values
-    if op == "In":
-        return present and values[req.key] in req.values
-    if op == "NotIn":
-        return not present or values[req.key] not in req.values
-    if op == "Exists":
-        return present
-    if op == "DoesNotExist":
-        return not present
-    if op in ("Gt", "Lt"):
-        if not present or len(req.values) != 1:
-            return False
-        try:
-            have, want = int(values[req.key]), int(req.values[0])
-        except ValueError:
-            return False
-        return have > want if op == "Gt" else have < want
-    return False
-
-
 def node_matches_node_selector_term(term: NodeSelectorTerm, node: Node) -> bool:
-    """One ``NodeSelectorTerm``: every expression and field requirement holds; an empty term is false."""
-    if not term.match_expressions and not term.match_fields:
-        return False
-    labels = node.metadata.labels
-    for req in term.match_expressions:
-        if not _match_requirement(req, labels):
-            return False
-    fields = {OBJECT_NAME_FIELD: node.metadata.name}
-    for req in term.match_fields:
-        if req.key != OBJECT_NAME_FIELD or req.operator not in ("In", "NotIn") or len(req.values) != 1:
-            return False  # invalid field selector: a parse error, which does not match
-        if not _match_requirement(req, fields):
-            return False
-    return True
+    """One ``NodeSelectorTerm`` (the scheduler's NodeAffinity matcher): empty or invalid terms match nothing."""
+    return _na.term_matches(term, node)
 
 
 def node_matches_node_selector_terms(terms: Optional[Iterable[NodeSelectorTerm]], node: Node) -> bool:
     """A required NodeSelector: terms are ORed (no terms -> no match)."""
-    return any(node_matches_node_selector_term(t, node) for t in (terms or ()))
+    return _na.node_selector_terms_match(tuple(terms or ()), node)
 
 
 def pod_matches_node_selector_and_affinity(spec: PodSpec, node: Node) -> bool:
