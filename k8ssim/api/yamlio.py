@@ -17,7 +17,11 @@ PyYAML's pure parser), never by PyYAML's constructors, so that:
 * every key and value gets a 1-based (line, column) for located diagnostics.
 
 Parser errors keep PyYAML's wording: when libyaml reports an error, the pure parser is re-run over the
-same prefix and its message is used when it fails at the same place.
+same prefix and its message is used when it fails at the same place. Where the two parsers disagree
+on valid input (libyaml, like go-yaml, accepts a tab after ``key:``), libyaml's verdict stands.
+
+Limits: MAX_BYTES (before decoding), MAX_DEPTH (nested collections, also through aliases),
+MAX_ALIAS_NODES (nodes produced by alias copies), MAX_NODES (all nodes of a stream).
 """
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ from typing import Any, Sequence
 
 import yaml
 from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.nodes import ScalarNode
 from yaml.reader import Reader
 from yaml.resolver import Resolver
 
@@ -354,36 +358,18 @@ class _Abort(Exception):
         self.diagnostics = diagnostics
 
 
-class _Stopping:
-    """Parser wrapper that aborts the build once events start past character ``stop``."""
-
-    def __init__(self, parser: Any, stop: int, builder: "_Builder") -> None:
-        self.parser, self.stop, self.builder = parser, stop, builder
-
-    def get_event(self) -> Any:
-        ev = self.parser.get_event()
-        if ev is not None and ev.start_mark.index > self.stop:
-            self.builder.passed_stop = True
-            raise _Abort(self.builder.errors)
-        return ev
-
-    def dispose(self) -> None:
-        self.parser.dispose()
-
-
 class _Frame:
     """An open mapping or sequence."""
 
-    __slots__ = ("is_map", "path", "anchor", "mark", "bad", "items", "seen", "key", "key_lc",
-                 "merges", "size", "height")
+    __slots__ = ("is_map", "path", "anchor", "mark", "bad", "items", "seen", "key", "merges", "size",
+                 "height")
 
     def __init__(self, is_map: bool, path: tuple | None, anchor: str | None, mark: Any, bad: bool):
         self.is_map, self.path, self.anchor, self.mark, self.bad = is_map, path, anchor, mark, bad
         self.items: list = []  # sequence items, or (key, value) pairs
         self.seen: dict = {}  # key -> 1-based line of its first occurrence
         self.key: Any = _NOKEY
-        self.key_lc: tuple | None = None
-        self.merges: list = []  # (key, value, (line, col)) in PyYAML merge order
+        self.merges: list = []  # (key, value, position) in PyYAML merge order
         self.size = 1  # nodes in the expanded subtree
         self.height = 1  # nesting of collections in the expanded subtree
 
@@ -396,6 +382,7 @@ class _Builder:
         self.errors: list[Diagnostic] = []
         self.alias_nodes = 0
         self.nodes = 0
+        self.stop: int | None = None  # give up once events start past this character
         self.passed_stop = False
         self.finished = False
 
@@ -416,13 +403,12 @@ class _Builder:
     def run(self, text: str, cparser: Any, stop: int | None = None) -> list[Document]:
         """Build all documents; with ``stop``, give up (``passed_stop``) past that character."""
         parser = cparser(text) if cparser is not None else yaml.SafeLoader(text)
-        if stop is not None:
-            parser = _Stopping(parser, stop, self)
+        self.stop = stop
         docs: list[Document] = []
         index = -1
         try:
             while True:
-                ev = parser.get_event()
+                ev = self.next_event(parser)
                 if ev is None or isinstance(ev, yaml.StreamEndEvent):
                     break
                 if isinstance(ev, yaml.DocumentStartEvent):
@@ -431,13 +417,18 @@ class _Builder:
                     if doc is not None:
                         docs.append(doc)
         finally:
-            dispose = getattr(parser, "dispose", None)
-            if dispose is not None:
-                dispose()
+            parser.dispose()
         self.finished = True
         if self.errors:
             raise _Abort(self.errors)
         return docs
+
+    def next_event(self, parser: Any) -> Any:
+        ev = parser.get_event()
+        if self.stop is not None and ev is not None and ev.start_mark.index > self.stop:
+            self.passed_stop = True
+            raise _Abort(self.errors)
+        return ev
 
     def document(self, parser: Any, index: int, line: int) -> Document | None:
         self.keys: dict = {}
@@ -447,7 +438,7 @@ class _Builder:
         self.stack: list[_Frame] = []
         self.root: Any = None
         while True:
-            ev = parser.get_event()
+            ev = self.next_event(parser)
             cls = type(ev)
             if cls is yaml.ScalarEvent:
                 self.scalar(ev)
@@ -493,9 +484,7 @@ class _Builder:
                 _SCALARS[ckey] = hit
         tag, data, problem = hit
         kind = "scalar"
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            self.too_many(lc)
+        self.count(1, lc)
         if problem is not None:
             self.soft(lc, path, problem)
             data, kind = None, "error"
@@ -508,9 +497,7 @@ class _Builder:
         path = self.child_path()
         if len(self.stack) + 1 > MAX_DEPTH:
             self.hard(lc, None, f"nesting depth > {MAX_DEPTH}")
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            self.too_many(lc)
+        self.count(1, lc)
         tag = ev.tag
         bad = False
         if tag is not None and tag != "!" and tag != (_MAP if is_map else _SEQ):
@@ -563,21 +550,21 @@ class _Builder:
                       f"alias expansion limit exceeded ({self.alias_nodes} nodes > {MAX_ALIAS_NODES})")
         if len(self.stack) + height > MAX_DEPTH:
             self.hard(lc, None, f"nesting depth > {MAX_DEPTH} (through alias {name!r})")
-        self.nodes += size
-        if self.nodes > MAX_NODES:
-            self.too_many(lc)
+        self.count(size, lc)
         self.emit(_copy(data), size, height, kind, tag, lc, path)
 
     # -- helpers ----------------------------------------------------------------------------------
-    def add_anchor(self, name: str, entry: tuple, lc: tuple) -> None:
+    def add_anchor(self, name: str, entry: tuple, lc: int) -> None:
         if name in self.anchors or name in self.open_anchors:
             self.duplicate_anchor(name, lc)
         self.anchors[name] = entry
 
-    def too_many(self, pos: int) -> None:
-        self.hard(pos, None, f"input has too many nodes ({self.nodes} > {MAX_NODES})")
+    def count(self, n: int, pos: int) -> None:
+        self.nodes += n
+        if self.nodes > MAX_NODES:
+            self.hard(pos, None, f"input has too many nodes ({self.nodes} > {MAX_NODES})")
 
-    def duplicate_anchor(self, name: str, lc: tuple) -> None:
+    def duplicate_anchor(self, name: str, lc: int) -> None:
         first = divmod(self.anchors[name][5], _P) if name in self.anchors else None
         where = f" (first occurrence at line {first[0]}, column {first[1]})" if first else ""
         self.hard(lc, None, f"found duplicate anchor {name!r}{where}")
@@ -591,7 +578,7 @@ class _Builder:
             return f"could not determine a constructor for the tag {tag!r}"
         return f"expected {expected} node, but found {found}"
 
-    def emit(self, data: Any, size: int, height: int, kind: str, tag: str, lc: tuple,
+    def emit(self, data: Any, size: int, height: int, kind: str, tag: str, lc: int,
              path: tuple | None) -> None:
         """Hand a finished node to its parent (or make it the document root)."""
         if not self.stack:
@@ -621,7 +608,7 @@ class _Builder:
         if path is not None:
             self.values[path] = lc
 
-    def take_key(self, top: _Frame, data: Any, kind: str, tag: str, lc: tuple) -> None:
+    def take_key(self, top: _Frame, data: Any, kind: str, tag: str, lc: int) -> None:
         top.key = _SKIP
         if kind == "error":
             return
@@ -644,7 +631,7 @@ class _Builder:
         if top.path is not None:
             self.keys[top.path + (k,)] = lc
 
-    def merge(self, top: _Frame, data: Any, kind: str, lc: tuple) -> None:
+    def merge(self, top: _Frame, data: Any, kind: str, lc: int) -> None:
         """PyYAML ``flatten_mapping``: ``<<: *a`` or ``<<: [*a, *b]`` (earlier sources win)."""
         if kind == "error":
             return
