@@ -183,10 +183,21 @@ def _after_parse_error(e: yaml.YAMLError, text: str, name: str, errors: list) ->
     """All diagnostics once the parser failed with ``e``.
 
     When libyaml failed, the pure parser is re-run over the same prefix: it gives PyYAML's wording
-    when it fails at the same place, and it stops at our own limits (depth) before libyaml's
-    look-ahead reaches its larger ones.
+    when it fails at the same place.
     """
     mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+    if _CParser is not None and mark is not None:
+        # libyaml scans ahead (up to its own depth limit of 1000) before emitting the first events of
+        # a long flow line; cut the text where it failed to see whether our depth limit comes first.
+        # Cutting never adds nesting, so a depth error found this way is genuine.
+        cut = _Builder(name)
+        try:
+            cut.run(text[: mark.index], _CParser)
+        except _Abort:
+            if cut.errors and cut.errors[-1].message.startswith("nesting depth > "):
+                return cut.errors
+        except (yaml.YAMLError, RecursionError, MemoryError):
+            pass
     if _CParser is not None and mark is not None and mark.index <= _REFINE_LIMIT:
         py = _Builder(name)
         try:
