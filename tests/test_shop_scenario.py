@@ -55,11 +55,12 @@ def test_shop_has_the_intended_shape():
 
 
 def test_shop_validates_through_the_cli(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "k8ssim", "validate", str(SCENARIO)], cwd=tmp_path,
+    proc = subprocess.run([sys.executable, "-m", "k8ssim", "validate", str(SCENARIO), str(MANIFESTS)], cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert " error: " not in proc.stderr
+    assert proc.stdout.split()[0] == str(1 + len(list(MANIFESTS.glob("*.yaml"))))  # every file was checked
 
 
 def test_shop_loads_with_the_service_account_listed_as_ignored():
