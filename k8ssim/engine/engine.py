@@ -42,6 +42,9 @@ class Call(Event):
     """
 
     __slots__ = ("fn", "args")
+    # Already triggered when created (like simpy.Timeout): class-level defaults save two stores per call.
+    _ok = True
+    _value = None
 
     def cancel(self) -> None:
         """Do not call the function when the time comes."""
@@ -139,8 +142,6 @@ class Engine:
         ev = Call.__new__(Call)
         ev.env = env
         ev.callbacks = [_fire]
-        ev._ok = True
-        ev._value = None
         ev.fn = fn
         ev.args = args
         heappush(self._queue, (t, NORMAL, next(self._eid), ev))
@@ -154,8 +155,6 @@ class Engine:
         ev = Call.__new__(Call)
         ev.env = env
         ev.callbacks = [_fire]
-        ev._ok = True
-        ev._value = None
         ev.fn = fn
         ev.args = args
         heappush(self._queue, (env._now + delay, NORMAL, next(self._eid), ev))
