@@ -23,8 +23,9 @@ really gone: StatefulSet's at-most-one guarantee.
 
 Storage is not modelled yet: a new PVC is bound at once to a PersistentVolume made for it
 (``pvc-<claim uid>``, claimRef set, both ``Bound``). The PVC retention policy sets owner references on
-the claims as upstream does (``updateClaimOwnerRefForSetAndPod``); standing in for the garbage collector,
-the controller deletes a claim (and its volume) once every owner it references is gone.
+the claims as upstream does (``updateClaimOwnerRefForSetAndPod``), so the garbage collector deletes a claim
+once its pod (whenScaled: Delete) or its set (whenDeleted: Delete) is gone; the volume made for a claim is
+deleted with it (the Delete reclaim policy of a dynamically provisioned volume).
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from typing import Optional
 from k8ssim.api.apps import PodTemplateSpec, StatefulSet
 from k8ssim.api.core import (PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimSpec,
                              PersistentVolumeSpec, Pod, Volume)
-from k8ssim.api.meta import ObjectMeta, OwnerReference, get_scaled_value_from_int_or_percent, selector_matches
+from k8ssim.api.meta import ObjectMeta, get_scaled_value_from_int_or_percent, selector_matches
 from k8ssim.controllers import history as H
 from k8ssim.controllers.base import WorkQueue, split_key
 from k8ssim.controllers.controller_utils import is_pod_available, pod_available_at
@@ -48,7 +49,6 @@ STATEFUL_SET_POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
 POD_INDEX_LABEL = "apps.kubernetes.io/pod-index"
 STATEFUL_SET_REVISION_LABEL = H.CONTROLLER_REVISION_HASH_LABEL_KEY
 RETAIN, DELETE = "Retain", "Delete"
-CLAIM_OWNER_INDEX = "statefulset-claim-owner-uids"
 BIND_COMPLETED_ANNOTATION = "pv.kubernetes.io/bind-completed"
 BOUND_BY_CONTROLLER_ANNOTATION = "pv.kubernetes.io/bound-by-controller"
 PROVISIONED_FOR_ANNOTATION = "k8ssim.io/provisioned-for"
@@ -179,10 +179,6 @@ def max_unavailable(s: StatefulSet) -> int:
 # ------------------------------------------------------------------------------------ the controller
 
 
-def _claim_owner_index(obj) -> list:
-    return [r.uid for r in obj.metadata.owner_references]
-
-
 class StatefulSetController:
     name = "statefulset-controller"
 
@@ -195,23 +191,19 @@ class StatefulSetController:
     def start(self) -> None:
         ensure_pod_indexes(self.store)
         H.ensure_revision_index(self.store)
-        self.store.add_index("persistentvolumeclaims", CLAIM_OWNER_INDEX, _claim_owner_index)
         self.store.watch("statefulsets", self._on_set)
         self.store.watch("pods", self._on_pod)
+        self.store.watch("persistentvolumeclaims", self._on_claim)
 
     def _record(self, s, reason: str, message: str) -> None:
         self.engine.log.record(self.engine.now, self.name, reason, s.key(), message)
 
     # ------------------------------------------------------------------------------------ events
     def _on_set(self, event_type, s, old) -> None:
-        if event_type == "DELETED":
-            self._collect_claims(s.metadata.namespace, s.metadata.uid)
-            return
-        self.queue.add(s.key())
+        if event_type != "DELETED":
+            self.queue.add(s.key())
 
     def _on_pod(self, event_type, pod, old) -> None:
-        if event_type == "DELETED":
-            self._collect_claims(pod.metadata.namespace, pod.metadata.uid)
         ref = pod.metadata.controller_ref()
         if ref is not None:
             if ref.kind == "StatefulSet":
@@ -222,33 +214,14 @@ class StatefulSetController:
                 if selector_matches(s.spec.selector, pod.metadata.labels):
                     self.queue.add(s.key())
 
-    def _collect_claims(self, namespace: str, owner_uid: str) -> None:
-        """Garbage-collector stand-in: delete claims (and the volumes made for them) owned by a gone
-        owner once none of their owners exists any more."""
-        for claim in self.store.by_index("persistentvolumeclaims", CLAIM_OWNER_INDEX, owner_uid):
-            if claim.metadata.namespace != namespace or claim.metadata.deletion_timestamp is not None:
-                continue
-            if any(self._owner_exists(namespace, r) for r in claim.metadata.owner_references):
-                continue
-            self._delete_claim(claim)
-
-    def _owner_exists(self, namespace: str, ref: OwnerReference) -> bool:
-        resource = {"Pod": "pods", "StatefulSet": "statefulsets"}.get(ref.kind)
-        if resource is None:
-            return True  # an owner we cannot check: leave the claim alone
-        o = self.store.try_get(resource, namespace, ref.name)
-        return o is not None and o.metadata.uid == ref.uid
-
-    def _delete_claim(self, claim: PersistentVolumeClaim) -> None:
-        try:
-            self.store.delete("persistentvolumeclaims", claim.metadata.namespace, claim.metadata.name)
-        except E.NotFound:
+    def _on_claim(self, event_type, claim, old) -> None:
+        """Stand-in for the volume's Delete reclaim policy: a volume made for a claim goes with it."""
+        if event_type != "DELETED" or not claim.spec.volume_name:
             return
-        pv_name = claim.spec.volume_name
-        pv = self.store.try_get("persistentvolumes", None, pv_name) if pv_name else None
+        pv = self.store.try_get("persistentvolumes", None, claim.spec.volume_name)
         if pv is not None and pv.metadata.annotations.get(PROVISIONED_FOR_ANNOTATION) == claim.metadata.uid \
-                and pv.spec.reclaim_policy == "Delete":
-            self.store.delete("persistentvolumes", None, pv_name)
+                and pv.spec.reclaim_policy == "Delete" and pv.metadata.deletion_timestamp is None:
+            self.store.delete("persistentvolumes", None, pv.metadata.name)
 
     # -------------------------------------------------------------------------------------- sync
     def claim_pods(self, s: StatefulSet) -> list:

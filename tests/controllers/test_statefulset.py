@@ -1,8 +1,8 @@
 """StatefulSet controller against upstream semantics (stateful_set_control.go, v1.35), with exact
 simulated times.
 
-The cluster here is the store, the kubelets and the StatefulSet controller, plus a stand-in for
-kube-scheduler that binds each new pod at the instant it is created (round robin over the nodes).
+The cluster here is the store, the kubelets, the garbage collector and the StatefulSet controller, plus a
+stand-in for kube-scheduler that binds each new pod at the instant it is created (round robin over the nodes).
 Timing model, from :mod:`k8ssim.node.kubelet`: images are already on the nodes, the pod starts
 ``podStartLatency`` = 1 s after binding, and the readiness probe (initialDelaySeconds 5, periodSeconds 5)
 first succeeds 5 s after start. So a pod created at t is Running at t+1 and Ready at t+6; a deleted pod
@@ -21,6 +21,7 @@ from k8ssim.api.core import ContainerImage, Node, NodeCondition, NodeSpec, NodeS
 from k8ssim.api.manifests import load_manifest_file, load_manifest_string
 from k8ssim.api.meta import ObjectMeta
 from k8ssim.controllers import history as H
+from k8ssim.controllers.garbagecollector import GarbageCollector
 from k8ssim.controllers.statefulset import (POD_INDEX_LABEL, STATEFUL_SET_POD_NAME_LABEL,
                                             STATEFUL_SET_REVISION_LABEL, StatefulSetController, max_unavailable)
 from k8ssim.engine import Engine
@@ -42,9 +43,10 @@ class Cluster:
         self.store.add_admission("pods", DefaultTolerationSeconds())
         self.kubelets = Kubelets(self.engine, self.store, KubeletConfig(pod_start_latency=1.0))
         self.ctrl = StatefulSetController(self.engine, self.store)
+        self.gc = GarbageCollector(self.engine, self.store)
         self.events: list = []  # (time, type, name, uid, phase, ready, terminating)
         self._next = 0
-        for comp in (self.kubelets, self.ctrl):
+        for comp in (self.kubelets, self.gc, self.ctrl):
             comp.start()
         self.store.watch("pods", self._on_pod)
         for i in range(nodes):
