@@ -44,6 +44,10 @@ class FakeKubelet:
         uid = pod.metadata.uid
         if etype == "ADDED":
             self.created.append((self.engine.now, pod.metadata.name))
+            b = pod.copy()  # bind (the scheduler's job): a bound pod terminates gracefully
+            b.spec = copy.copy(pod.spec)
+            b.spec.node_name = "n1"
+            self.store.update(b)
             self.engine.call_later(START, self._run, pod.metadata.namespace, pod.metadata.name, uid)
         elif etype == "MODIFIED" and pod.metadata.deletion_timestamp is not None and uid not in self._stopping:
             self._stopping.add(uid)
