@@ -293,3 +293,66 @@ def test_restart_on_failure_counts_container_restarts():
     # the status write at 5 is seen at 6 (batched): FailureTarget then Failed once the pod is gone (7, 8)
     assert cl.condition_times()["FailureTarget"] == ("BackoffLimitExceeded", 6)
     assert cl.condition_times()["Failed"][0] == "BackoffLimitExceeded"
+
+
+# ------------------------------------------------------------------------ end to end (whole cluster)
+# These run the real scheduler and kubelet; failures come from the kubelet's podBehaviors.
+
+import os  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _simulate(scenario: dict, until: float):
+    from k8ssim.scenario.loader import load_scenario
+    from k8ssim.simulation import Simulation
+
+    sim = Simulation(load_scenario(scenario))
+    sim._bootstrap()
+    sim.engine.run(until=until)
+    return sim
+
+
+def _scenario(manifest: dict, behaviors: list) -> dict:
+    return {"apiVersion": "k8ssim.io/v1alpha1", "kind": "Scenario", "metadata": {"name": "jobs"},
+            "spec": {"duration": "1h", "cluster": {"nodePools": [{"name": "p", "instanceType": "m5.xlarge",
+                                                                   "count": 1}]},
+                     "manifests": [{"inline": manifest}], "podBehaviors": behaviors}}
+
+
+def test_e2e_always_failing_pods_back_off_from_each_failure():
+    # podBehaviors: every run fails after 5 s (exit 3). Whatever the scheduler/kubelet latencies, each
+    # replacement is created exactly 10 s, 20 s, 40 s after the previous pod's container finished, and
+    # the Job fails (BackoffLimitExceeded) after backoffLimit + 1 = 4 failures.
+    manifest = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "flaky"},
+                "spec": {"backoffLimit": 3, "template": {"spec": {"restartPolicy": "Never", "containers": [
+                    {"name": "c", "image": "busybox"}]}}}}
+    sim = _simulate(_scenario(manifest, [{"match": {"ownerKind": "Job"}, "runtime": {"fixed": "5s"},
+                                          "failureProbability": 1.0, "exitCode": 3}]), 600)
+    pods = sorted(sim.store.list("pods", "default"), key=lambda p: p.metadata.creation_timestamp)
+    assert len(pods) == 4 and all(p.status.phase == "Failed" for p in pods)
+    finished = [p.status.container_statuses[0].finished_at for p in pods]
+    assert all(p.status.container_statuses[0].exit_code == 3 for p in pods)
+    created = [p.metadata.creation_timestamp for p in pods]
+    assert [c - f for f, c in zip(finished, created[1:])] == [10.0, 20.0, 40.0]
+    job = sim.store.get("jobs", "default", "flaky")
+    assert job.status.failed == 4
+    failed = [c for c in job.status.conditions if c.type == "Failed"]
+    assert failed and failed[0].reason == "BackoffLimitExceeded"
+    assert failed[0].last_transition_time == finished[-1] + SYNC_JOB_BATCH_PERIOD
+
+
+SYNC_JOB_BATCH_PERIOD = job_mod.SYNC_JOB_BATCH_PERIOD
+
+
+def test_e2e_job_scenario_runs():
+    # scenarios/job.yaml: render (3 x 6, failureProbability 0.3) and report every 5 minutes
+    import k8ssim
+
+    res = k8ssim.run(os.path.join(REPO, "scenarios", "job.yaml"))
+    ev = res.events
+    created = ev[(ev.source == "cronjob-controller") & (ev.reason == "SuccessfulCreate")]
+    # 00:05 ... 00:25 within 30 minutes, each created 100 ms after its schedule time
+    assert list(created.time) == pytest.approx([300.1, 600.1, 900.1, 1200.1, 1500.1])
+    render = ev[(ev.source == "job-controller") & (ev.object == "default/render")]
+    assert set(render.reason) & {"Completed", "BackoffLimitExceeded"}
