@@ -40,7 +40,7 @@ class FirstFitBinder:
     def _on_pod(self, event_type, pod, old) -> None:
         if event_type == "DELETED":
             if pod.spec.node_name:
-                self.count[pod.spec.node_name] -= 1
+                self.count[pod.spec.node_name] = self.count.get(pod.spec.node_name, 0) - 1
             return
         if pod.spec.node_name or pod.metadata.deletion_timestamp is not None:
             return
