@@ -171,16 +171,7 @@ def job_admission(store):
     def admit(op: str, job, old):
         if op != "CREATE" or job.spec.manual_selector:
             return None
-        # The selector needs the Job's uid, which the store assigns after admission: draw it now and
-        # hand it to the store's next uid request (upstream sets the uid before strategy validation).
-        uid = store._names.new_uid()
-        nxt = store._new_uid
-
-        def once() -> str:
-            store._new_uid = nxt
-            return uid
-
-        store._new_uid = once
+        uid = job.metadata.uid  # assigned by the store before admission (FillObjectMetaSystemFields)
         name = job.metadata.name
         spec = copy.copy(job.spec)
         tpl = copy.copy(spec.template)

@@ -27,10 +27,15 @@ class LoadedScenario:
     overrides: list = field(default_factory=list)
     manifests: ManifestSet = field(default_factory=ManifestSet)
     warnings: list = field(default_factory=list)
+    document: Any = None  # the scenario's yamlio Document, to locate problems found later
 
     @property
     def spec(self):
         return self.model.spec
+
+    def diagnostic(self, path: tuple, message: str, severity: str = "error") -> Diagnostic:
+        line, col = self.document.locate(path) if self.document is not None else (1, 1)
+        return Diagnostic(self.source, line, col, format_path(path), message, severity)
 
 
 class _DictDocument(Document):
@@ -177,4 +182,4 @@ def load_scenario(source, *, overrides=None, seed: Optional[int] = None,
     if errors:
         raise InputError(errors)
     return LoadedScenario(model=model, raw=doc.data, source=name, base_dir=base, digest=h.hexdigest(),
-                          overrides=applied, manifests=manifests, warnings=list(manifests.warnings))
+                          overrides=applied, manifests=manifests, warnings=list(manifests.warnings), document=doc)

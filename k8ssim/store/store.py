@@ -273,6 +273,9 @@ class Store:
         generated = not md.name and bool(md.generate_name)
         if generated:
             md.name = self.generate_name(md.generate_name)
+        # rest.FillObjectMetaSystemFields: the uid exists before the strategy/admission code that needs it
+        # (e.g. the Job selector's controller-uid)
+        md.uid = self._new_uid()
         fns = self._admission.get(resource)
         if fns:
             obj = self._admit(fns, "CREATE", obj, None)
@@ -290,7 +293,6 @@ class Store:
                 attempts += 1
             if key in objs:
                 raise E.AlreadyExists(info.qualified, md.name)
-        md.uid = self._new_uid()
         md.creation_timestamp = self._env._now
         md.generation = 1
         md.deletion_timestamp = None
