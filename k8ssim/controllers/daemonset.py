@@ -125,11 +125,12 @@ class DaemonSetController:
         self.queue = WorkQueue(engine, self.sync, name=self.name)
         self.failed_pods_backoff = Backoff(FAILED_PODS_BACKOFF_INITIAL, FAILED_PODS_BACKOFF_MAX)
         self._wakes: dict = {}
+        self._fit: dict = {}  # ds uid -> (generation, {node name: (node resourceVersion, decision)})
 
     def start(self) -> None:
         ensure_pod_indexes(self.store)
         H.ensure_revision_index(self.store)
-        self.store.watch("daemonsets", lambda t, ds, old: self.queue.add(ds.key()))
+        self.store.watch("daemonsets", self._on_ds)
         self.store.watch("pods", self._on_pod)
         self.store.watch("nodes", self._on_node)
 
@@ -137,6 +138,11 @@ class DaemonSetController:
         self.engine.log.record(self.engine.now, self.name, reason, ds.key(), message)
 
     # ------------------------------------------------------------------------------------ events
+    def _on_ds(self, event_type, ds, old) -> None:
+        if event_type == "DELETED":
+            self._fit.pop(ds.metadata.uid, None)
+        self.queue.add(ds.key())
+
     def _on_pod(self, event_type, pod, old) -> None:
         ref = pod.metadata.controller_ref()
         if ref is not None:
@@ -161,6 +167,19 @@ class DaemonSetController:
             if event_type == "ADDED" and not node_should_run_daemon_pod(node, ds)[0]:
                 continue
             self.queue.add(ds.key())
+
+    def should_run(self, node, ds: DaemonSet) -> tuple:
+        """:func:`node_should_run_daemon_pod`, memoised per (set generation, node resourceVersion)."""
+        gen, cache = self._fit.get(ds.metadata.uid, (None, None))
+        if gen != ds.metadata.generation:
+            cache = {}
+            self._fit[ds.metadata.uid] = (ds.metadata.generation, cache)
+        hit = cache.get(node.metadata.name)
+        if hit is not None and hit[0] == node.metadata.resource_version:
+            return hit[1]
+        r = node_should_run_daemon_pod(node, ds)
+        cache[node.metadata.name] = (node.metadata.resource_version, r)
+        return r
 
     # -------------------------------------------------------------------------------------- sync
     def claim_pods(self, ds: DaemonSet) -> list:
@@ -275,7 +294,7 @@ class DaemonSetController:
 
     def _pods_should_be_on_node(self, node, node_to_pods: dict, ds: DaemonSet, hash_: str) -> tuple:
         """``podsShouldBeOnNode`` -> ``(nodes needing a pod, pods to delete)``."""
-        should_run, should_continue = node_should_run_daemon_pod(node, ds)
+        should_run, should_continue = self.should_run(node, ds)
         name = node.metadata.name
         pods = node_to_pods.get(name)
         exists = name in node_to_pods
@@ -362,7 +381,7 @@ class DaemonSetController:
         by_name = {n.metadata.name: n for n in nodes}
         desired = 0
         for n in nodes:  # updatedDesiredNodeCounts
-            if node_should_run_daemon_pod(n, ds)[0]:
+            if self.should_run(n, ds)[0]:
                 desired += 1
                 node_to_pods.setdefault(n.metadata.name, [])
         max_unavail = unavailable_count(ds, desired)
@@ -405,7 +424,7 @@ class DaemonSetController:
                 continue
             node = by_name.get(node_name)
             if new is None:
-                runs = node is not None and node_should_run_daemon_pod(node, ds)[0]
+                runs = node is not None and self.should_run(node, ds)[0]
                 if not is_pod_available(old, msr, now):
                     if not runs:
                         to_delete.append(old)
@@ -436,7 +455,7 @@ class DaemonSetController:
         desired = current = misscheduled = ready = updated = available = 0
         wake: Optional[float] = None
         for node in nodes:
-            should_run, _ = node_should_run_daemon_pod(node, ds)
+            should_run, _ = self.should_run(node, ds)
             pods = node_to_pods.get(node.metadata.name) or []
             if should_run:
                 desired += 1

@@ -1,13 +1,12 @@
 """DaemonSet controller against upstream semantics (daemon_controller.go, update.go, v1.35), with exact
 simulated times.
 
-The cluster here is the store, the kubelets and the DaemonSet controller, plus a stand-in for the default
-scheduler that binds a new daemon pod at once to the node its ``matchFields metadata.name`` affinity names,
-if the pod fits it (node affinity/selector and NoSchedule/NoExecute taints; otherwise it stays Pending).
-Timing, from :mod:`k8ssim.node.kubelet`: images already on a node start 1 s after binding
-(``podStartLatency``); node-exporter's readiness probe has no initial delay, so its pod is Ready at start; a
-missing image is pulled first (default 100 MiB at 100 MiB/s = 1 s). A deleted pod is gone 1 s later (the
-kubelet's stop latency).
+The cluster here is the store and the DaemonSet controller, plus two stand-ins with fixed timing so that
+these tests pin the controller, not the node model: a scheduler that binds a new daemon pod at once to the
+node its ``matchFields metadata.name`` affinity names, if the pod fits it (node affinity/selector and
+NoSchedule/NoExecute taints; otherwise it stays Pending), and a kubelet (:class:`FakeKubelet`) that starts a
+bound pod 1 s later (node-exporter's readiness probe has no initial delay: Ready at start) and removes a
+deleted pod 1 s after its deletion.
 
 Node growth: the timeline ``apply`` action is not available yet, so new nodes are created in the store
 directly (from ``scenarios/manifests/daemonset/more-nodes.yaml``).
@@ -20,14 +19,13 @@ import os
 import pytest
 
 from k8ssim.admission import DefaultTolerationSeconds
-from k8ssim.api.core import ContainerImage, Node, NodeCondition, NodeSpec, NodeStatus, Taint, find_untolerated_taint
+from k8ssim.api.core import Node, NodeCondition, NodeSpec, NodeStatus, Taint, find_untolerated_taint
 from k8ssim.api.manifests import load_manifest_file, load_manifest_string
 from k8ssim.api.meta import ObjectMeta
 from k8ssim.controllers.daemonset import (DAEMONSET_UNIQUE_LABEL_KEY, DaemonSetController, surge_count,
                                           target_node_name, unavailable_count)
 from k8ssim.controllers.daemonset_util import daemon_pod_tolerations, pod_matches_node_selector_and_affinity
 from k8ssim.engine import Engine
-from k8ssim.node.kubelet import KubeletConfig, Kubelets
 from k8ssim.store import Store
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -44,8 +42,71 @@ def make_node(name: str, taints=(), labels=None, i: int = 0) -> Node:
                                                **(labels or {})}),
         spec=NodeSpec(taints=tuple(taints), pod_cidr=f"10.244.{i}.0/24"),
         status=NodeStatus(capacity={"cpu": 4000, "pods": 110}, allocatable={"cpu": 4000, "pods": 110},
-                          conditions=[NodeCondition("Ready", "True")],
-                          images=[ContainerImage((img,), 20 << 20) for img in IMAGES]))
+                          conditions=[NodeCondition("Ready", "True")]))
+
+
+class FakeKubelet:
+    """A kubelet stand-in with fixed, explicit timing (the real kubelet is tested in tests/node): a pod bound
+    to a reachable node turns Running ``START`` s later and Ready ``initialDelaySeconds`` of its readiness
+    probe after that (at start without one); a pod marked for deletion is removed ``STOP`` s later (at most
+    its grace period). Nodes in ``down`` are unreachable: nothing happens to their pods."""
+
+    START = 1.0
+    STOP = 1.0
+
+    def __init__(self, engine, store):
+        self.engine, self.store = engine, store
+        self.down: set = set()
+        self._seen: set = set()
+
+    def start(self) -> None:
+        self.store.watch("pods", self._on_pod)
+
+    def _on_pod(self, etype, pod, old) -> None:
+        node, uid = pod.spec.node_name, pod.metadata.uid
+        if etype == "DELETED" or not node or node in self.down:
+            return
+        if pod.metadata.deletion_timestamp is not None:
+            if ("stop", uid) not in self._seen:
+                self._seen.add(("stop", uid))
+                grace = pod.metadata.deletion_grace_period_seconds or 0
+                self.engine.call_later(min(self.STOP, grace), self._remove, pod)
+        elif ("start", uid) not in self._seen and pod.status.phase == "Pending":
+            self._seen.add(("start", uid))
+            self.engine.call_later(self.START, self._run, pod)
+
+    def _current(self, pod):
+        p = self.store.try_get("pods", pod.metadata.namespace, pod.metadata.name)
+        ok = p is not None and p.metadata.uid == pod.metadata.uid and p.spec.node_name not in self.down
+        return p if ok else None
+
+    def _run(self, pod) -> None:
+        p = self._current(pod)
+        if p is None or p.metadata.deletion_timestamp is not None or p.status.phase != "Pending":
+            return
+        now = self.engine.now
+        q = p.copy()
+        q.status.phase = "Running"
+        q.status.start_time = now
+        delay = max((c.readiness_probe.initial_delay_seconds for c in p.spec.containers if c.readiness_probe),
+                    default=0)
+        q.status.set_condition("Ready", "True" if delay == 0 else "False", now)
+        self.store.update_status(q)
+        if delay:
+            self.engine.call_later(delay, self._ready, pod)
+
+    def _ready(self, pod) -> None:
+        p = self._current(pod)
+        if p is None or p.metadata.deletion_timestamp is not None or p.status.phase != "Running":
+            return
+        q = p.copy()
+        q.status.set_condition("Ready", "True", self.engine.now)
+        self.store.update_status(q)
+
+    def _remove(self, pod) -> None:
+        if self._current(pod) is not None:
+            self.store.delete("pods", pod.metadata.namespace, pod.metadata.name, grace_period_seconds=0,
+                              uid_precondition=pod.metadata.uid)
 
 
 class Cluster:
@@ -55,7 +116,7 @@ class Cluster:
         self.engine = Engine(1)
         self.store = Store(self.engine)
         self.store.add_admission("pods", DefaultTolerationSeconds())
-        self.kubelets = Kubelets(self.engine, self.store, KubeletConfig(pod_start_latency=1.0))
+        self.kubelets = FakeKubelet(self.engine, self.store)
         self.ctrl = DaemonSetController(self.engine, self.store)
         self.events: list = []  # (time, type, name, node, hash, ready, terminating)
         for comp in (self.kubelets, self.ctrl):
@@ -237,8 +298,8 @@ def test_new_nodes_get_a_pod():
     assert c.created("general-3") == [20.0] and c.created("general-4") == [20.0]
     by_node = c.pods_by_node()
     assert len(by_node) == 7 and all(len(v) == 1 for v in by_node.values())
-    # these nodes do not have the image: pull 1 s + start 1 s -> Ready at 22
-    assert all(p.is_ready() and p.status.conditions for p in by_node["general-3"])
+    assert all(p.is_ready() and p.status.condition("Ready").last_transition_time == 21.0
+               for n in ("general-3", "general-4") for p in by_node[n])
     st = c.ds().status
     assert st.desired_number_scheduled == st.number_ready == st.number_available == 7
 
@@ -374,8 +435,7 @@ def test_daemonset_scenario_on_a_growing_pool():
     by_node = c.pods_by_node()
     assert sorted(by_node) == ["general-0", "general-1", "general-2", "general-3", "general-4", "gpu-0", "gpu-1"]
     assert all(len(v) == 1 and v[0].is_ready() for v in by_node.values())
-    # image not on the pool's nodes: pulled (1 s) then started (1 s): Ready at 2 s, the new nodes' at 62 s
     ready = {e[3]: e[0] for e in c.events if e[5] and e[1] == "MODIFIED"}
-    assert ready["gpu-1"] == 2.0 and ready["general-4"] == 62.0
+    assert ready["gpu-1"] == 1.0 and ready["general-4"] == 61.0
     st = c.ds().status
     assert (st.desired_number_scheduled, st.number_available, st.number_misscheduled) == (7, 7, 0)

@@ -1,12 +1,12 @@
 """StatefulSet controller against upstream semantics (stateful_set_control.go, v1.35), with exact
 simulated times.
 
-The cluster here is the store, the kubelets, the garbage collector and the StatefulSet controller, plus a
-stand-in for kube-scheduler that binds each new pod at the instant it is created (round robin over the nodes).
-Timing model, from :mod:`k8ssim.node.kubelet`: images are already on the nodes, the pod starts
-``podStartLatency`` = 1 s after binding, and the readiness probe (initialDelaySeconds 5, periodSeconds 5)
-first succeeds 5 s after start. So a pod created at t is Running at t+1 and Ready at t+6; a deleted pod
-(grace 10 s) stops after the kubelet's stop latency of 1 s and is gone at t+1.
+The cluster here is the store, the garbage collector and the StatefulSet controller, plus two stand-ins
+with fixed timing so that these tests pin the controller, not the node model: a scheduler that binds each
+new pod at the instant it is created (round robin over the nodes) and a kubelet (:class:`FakeKubelet`)
+that starts a bound pod 1 s later and makes it Ready ``initialDelaySeconds`` (5 s in web.yaml) after that,
+and removes a deleted pod 1 s after its deletion. So a pod created at t is Running at t+1 and Ready at
+t+6, and a deleted pod is gone at t+1.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import os
 import pytest
 
 from k8ssim.admission import DefaultTolerationSeconds
-from k8ssim.api.core import ContainerImage, Node, NodeCondition, NodeSpec, NodeStatus
+from k8ssim.api.core import Node, NodeCondition, NodeSpec, NodeStatus
 from k8ssim.api.manifests import load_manifest_file, load_manifest_string
 from k8ssim.api.meta import ObjectMeta
 from k8ssim.controllers import history as H
@@ -25,13 +25,76 @@ from k8ssim.controllers.garbagecollector import GarbageCollector
 from k8ssim.controllers.statefulset import (POD_INDEX_LABEL, STATEFUL_SET_POD_NAME_LABEL,
                                             STATEFUL_SET_REVISION_LABEL, StatefulSetController, max_unavailable)
 from k8ssim.engine import Engine
-from k8ssim.node.kubelet import KubeletConfig, Kubelets
 from k8ssim.store import Store
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHARED = os.path.join(REPO, "..", "shared")
 WEB = os.path.join(REPO, "scenarios", "manifests", "statefulset", "web.yaml")
 IMAGES = ("registry.k8s.io/nginx-slim:0.8", "registry.k8s.io/nginx-slim:0.9")
+
+
+class FakeKubelet:
+    """A kubelet stand-in with fixed, explicit timing (the real kubelet is tested in tests/node): a pod bound
+    to a reachable node turns Running ``START`` s later and Ready ``initialDelaySeconds`` of its readiness
+    probe after that (at start without one); a pod marked for deletion is removed ``STOP`` s later (at most
+    its grace period). Nodes in ``down`` are unreachable: nothing happens to their pods."""
+
+    START = 1.0
+    STOP = 1.0
+
+    def __init__(self, engine, store):
+        self.engine, self.store = engine, store
+        self.down: set = set()
+        self._seen: set = set()
+
+    def start(self) -> None:
+        self.store.watch("pods", self._on_pod)
+
+    def _on_pod(self, etype, pod, old) -> None:
+        node, uid = pod.spec.node_name, pod.metadata.uid
+        if etype == "DELETED" or not node or node in self.down:
+            return
+        if pod.metadata.deletion_timestamp is not None:
+            if ("stop", uid) not in self._seen:
+                self._seen.add(("stop", uid))
+                grace = pod.metadata.deletion_grace_period_seconds or 0
+                self.engine.call_later(min(self.STOP, grace), self._remove, pod)
+        elif ("start", uid) not in self._seen and pod.status.phase == "Pending":
+            self._seen.add(("start", uid))
+            self.engine.call_later(self.START, self._run, pod)
+
+    def _current(self, pod):
+        p = self.store.try_get("pods", pod.metadata.namespace, pod.metadata.name)
+        ok = p is not None and p.metadata.uid == pod.metadata.uid and p.spec.node_name not in self.down
+        return p if ok else None
+
+    def _run(self, pod) -> None:
+        p = self._current(pod)
+        if p is None or p.metadata.deletion_timestamp is not None or p.status.phase != "Pending":
+            return
+        now = self.engine.now
+        q = p.copy()
+        q.status.phase = "Running"
+        q.status.start_time = now
+        delay = max((c.readiness_probe.initial_delay_seconds for c in p.spec.containers if c.readiness_probe),
+                    default=0)
+        q.status.set_condition("Ready", "True" if delay == 0 else "False", now)
+        self.store.update_status(q)
+        if delay:
+            self.engine.call_later(delay, self._ready, pod)
+
+    def _ready(self, pod) -> None:
+        p = self._current(pod)
+        if p is None or p.metadata.deletion_timestamp is not None or p.status.phase != "Running":
+            return
+        q = p.copy()
+        q.status.set_condition("Ready", "True", self.engine.now)
+        self.store.update_status(q)
+
+    def _remove(self, pod) -> None:
+        if self._current(pod) is not None:
+            self.store.delete("pods", pod.metadata.namespace, pod.metadata.name, grace_period_seconds=0,
+                              uid_precondition=pod.metadata.uid)
 
 
 class Cluster:
@@ -41,7 +104,7 @@ class Cluster:
         self.engine = Engine(1)
         self.store = Store(self.engine)
         self.store.add_admission("pods", DefaultTolerationSeconds())
-        self.kubelets = Kubelets(self.engine, self.store, KubeletConfig(pod_start_latency=1.0))
+        self.kubelets = FakeKubelet(self.engine, self.store)
         self.ctrl = StatefulSetController(self.engine, self.store)
         self.gc = GarbageCollector(self.engine, self.store)
         self.events: list = []  # (time, type, name, uid, phase, ready, terminating)
@@ -54,8 +117,7 @@ class Cluster:
                 metadata=ObjectMeta(name=f"node-{i}", labels={"kubernetes.io/hostname": f"node-{i}"}),
                 spec=NodeSpec(pod_cidr=f"10.244.{i}.0/24"),
                 status=NodeStatus(capacity={"cpu": 4000, "pods": 110}, allocatable={"cpu": 4000, "pods": 110},
-                                  conditions=[NodeCondition("Ready", "True")],
-                                  images=[ContainerImage((img,), 50 << 20) for img in IMAGES])))
+                                  conditions=[NodeCondition("Ready", "True")])))
 
     def _on_pod(self, etype, pod, old) -> None:
         self.events.append((self.engine.now, etype, pod.metadata.name, pod.metadata.uid, pod.status.phase,
@@ -292,7 +354,7 @@ def test_terminating_pod_is_not_replaced_until_it_is_gone():
     c.apply(WEB)
     c.run(30)
     node = c.pod("web-1").spec.node_name
-    c.kubelets.nodes.pop(node)  # the node is unreachable: nobody finishes the pod's deletion
+    c.kubelets.down.add(node)  # the node is unreachable: nobody finishes the pod's deletion
     c.store.delete("pods", "default", "web-1")
     c.at(100.0, lambda: c.store.delete("pods", "default", "web-1", grace_period_seconds=0))
     c.run(99)
@@ -449,12 +511,11 @@ def test_rollback_reuses_the_earlier_revision():
 
 
 def test_kubernetes_website_web_example_runs(shared=SHARED):
-    """The website's StatefulSet tutorial manifest: its image is not on the nodes, so a pod is Ready
-    (no readiness probe) after the pull (default 100 MiB at 100 MiB/s = 1 s) and the start (1 s)."""
+    """The website's StatefulSet tutorial manifest: no readiness probe, so a pod is Ready at start (1 s)."""
     c = Cluster()
     c.apply(os.path.join(shared, "manifests", "website", "application", "web", "web.yaml"))
     c.run(30)
-    assert c.created("web-0") == [0.0] and c.created("web-1") == [2.0]
+    assert c.created("web-0") == [0.0] and c.created("web-1") == [1.0]
     assert sorted(p.metadata.name for p in c.store.list("persistentvolumeclaims")) == ["www-web-0", "www-web-1"]
 
 
