@@ -417,9 +417,11 @@ def test_on_delete_replaces_only_deleted_pods():
 
 
 def test_daemonset_scenario_on_a_growing_pool():
-    """scenarios/daemonset.yaml: 3 general + 2 tainted GPU nodes, node-exporter on all; 2 nodes join at 60."""
+    """scenarios/daemonset.yaml: 3 general + 2 tainted GPU nodes, node-exporter on all; its timeline applies
+    2 more nodes at 60 s and a new image at 120 s (maxUnavailable 10% of 7 nodes, rounded up: 1)."""
     from k8ssim.scenario.loader import load_scenario
     from k8ssim.scenario.nodes import build_pool_nodes, node_cidrs
+    from k8ssim.timeline import Timeline
 
     loaded = load_scenario(os.path.join(REPO, "scenarios", "daemonset.yaml"))
     c = Cluster(0, 0)
@@ -430,8 +432,8 @@ def test_daemonset_scenario_on_a_growing_pool():
     for o in loaded.manifests.objects:
         if o.kind != "Namespace":
             c.store.create(o)
-    c.at(60.0, lambda: [c.store.create(n) for n in load_manifest_file(os.path.join(MANIFESTS, "more-nodes.yaml")).objects])
-    c.run(loaded.spec.duration)
+    Timeline(c.engine, c.store, loaded).start()
+    c.run(110)
     by_node = c.pods_by_node()
     assert sorted(by_node) == ["general-0", "general-1", "general-2", "general-3", "general-4", "gpu-0", "gpu-1"]
     assert all(len(v) == 1 and v[0].is_ready() for v in by_node.values())
@@ -439,3 +441,10 @@ def test_daemonset_scenario_on_a_growing_pool():
     assert ready["gpu-1"] == 1.0 and ready["general-4"] == 61.0
     st = c.ds().status
     assert (st.desired_number_scheduled, st.number_available, st.number_misscheduled) == (7, 7, 0)
+    c.run(loaded.spec.duration)
+    order = sorted(by_node)
+    # one node at a time, in name order: the old pod is gone at 121, its successor Ready at 122, and so on
+    assert [c.deleted(n) for n in order] == [[121.0 + 2 * i] for i in range(7)]
+    st = c.ds().status
+    assert (st.updated_number_scheduled, st.number_available, st.observed_generation) == (7, 7, 2)
+    assert c.availability(order, 120.0) == (6, 1)

@@ -11,7 +11,6 @@ t+6, and a deleted pod is gone at t+1.
 from __future__ import annotations
 
 import copy
-import math
 import os
 
 import pytest
@@ -519,13 +518,29 @@ def test_kubernetes_website_web_example_runs(shared=SHARED):
     assert sorted(p.metadata.name for p in c.store.list("persistentvolumeclaims")) == ["www-web-0", "www-web-1"]
 
 
-def test_scenario_file_loads():
+def test_statefulset_scenario():
+    """scenarios/statefulset.yaml with its timeline: ordered start, a rolling update at 60 s (web-2, web-1,
+    web-0, each re-created 1 s after its deletion and Ready 6 s later), a scale-down to 1 at 180 s."""
     from k8ssim.scenario.loader import load_scenario
+    from k8ssim.scenario.nodes import build_pool_nodes
+    from k8ssim.simulation import INSTALL_ORDER
+    from k8ssim.timeline import Timeline
 
     loaded = load_scenario(os.path.join(REPO, "scenarios", "statefulset.yaml"))
-    kinds = sorted((o.kind, o.metadata.name) for o in loaded.manifests.objects)
-    assert kinds == [("Service", "nginx"), ("StatefulSet", "web")]
-    svc = next(o for o in loaded.manifests.objects if o.kind == "Service")
-    sts = next(o for o in loaded.manifests.objects if o.kind == "StatefulSet")
-    assert svc.spec.cluster_ip == "None" and sts.spec.service_name == "nginx" and sts.spec.replicas == 3
-    assert math.isclose(loaded.spec.duration, 300.0)
+    c = Cluster(nodes=0)
+    for pool in loaded.spec.cluster.nodePools:
+        for n in build_pool_nodes(pool):
+            c.store.create(n)
+    for o in sorted(loaded.manifests.objects, key=lambda o: INSTALL_ORDER.index(o.kind)):
+        c.store.create(o)
+    Timeline(c.engine, c.store, loaded).start()
+    c.run(loaded.spec.duration)
+    assert c.created("web-0") == [0.0, 75.0] and c.created("web-1") == [6.0, 68.0]
+    assert c.created("web-2") == [12.0, 61.0]
+    assert c.deleted("web-2") == [61.0, 181.0] and c.deleted("web-1") == [68.0, 182.0]
+    assert [p.metadata.name for p in c.store.list("pods")] == ["web-0"]
+    assert c.pod("web-0").spec.containers[0].image == "registry.k8s.io/nginx-slim:0.9"
+    assert [p.metadata.name for p in c.store.list("persistentvolumeclaims")] == ["www-web-0", "www-web-1", "www-web-2"]
+    st = c.sts().status
+    assert (st.replicas, st.ready_replicas, st.current_replicas, st.updated_replicas) == (1, 1, 1, 1)
+    assert st.current_revision == st.update_revision and st.observed_generation == 3
