@@ -92,8 +92,9 @@ class FitError(Exception):
             hist = sorted(f"{v} {k}" for k, v in reasons.items())
             if hist:
                 msg += f" {', '.join(hist)}."
-            if self.post_filter_msg:
-                msg += f" {self.post_filter_msg}."
+        if self.post_filter_msg:
+            # appended as " %v." after a message that ends with "." itself: real events read "pod.."
+            msg += f" {self.post_filter_msg}."
         return msg
 
     def error(self) -> str:

@@ -480,6 +480,8 @@ class SchedulingQueue:
             return None
         qpi.attempts += 1
         qpi.backoff_expiration = None
+        qpi.unschedulable_plugins = set()  # reset for the next attempt, as upstream's pop does
+        qpi.pending_plugins = set()
         self.scheduling_cycle += 1
         self.in_flight[qpi.key] = []
         return qpi
