@@ -293,12 +293,14 @@ def build_framework(
     pct = profile.get("percentageOfNodesToScore", percentage_of_nodes_to_score)
     if pct is not None and (not isinstance(pct, int) or not 0 <= pct <= 100):
         raise FrameworkError("percentageOfNodesToScore: Invalid value: not in valid range [0-100]")
+    # weights are configured by config name; the Framework keys plugins by their ``name``
+    weights = {instances[k].name: w for k, w in weights.items() if k in instances}
     return Framework(
         name,
         points,
         weights,
         percentage_of_nodes_to_score=pct,
         handle=handle,
-        plugins=instances,
-        plugin_args=args_used,
+        plugins={inst.name: inst for inst in instances.values()},
+        plugin_args={instances[k].name: a for k, a in args_used.items()},
     )
