@@ -51,7 +51,7 @@ class Simulation:
         from k8ssim.engine import Engine
         from k8ssim.metrics.recorder import Recorder
         from k8ssim.node.kubelet import KubeletConfig, Kubelets
-        from k8ssim.scheduler.admission import priority_admission
+        from k8ssim.scheduler.admission import install_priority_admission
         from k8ssim.scheduler.scheduler import Scheduler
         from k8ssim.store import Store
         from k8ssim.api.quantity import parse_quantity
@@ -61,7 +61,7 @@ class Simulation:
         self.spec = spec
         self.engine = Engine(spec.seed, keep_events=keep_events)
         self.store = Store(self.engine)
-        self.store.add_admission("pods", priority_admission(self.store))
+        install_priority_admission(self.store)
         self.store.add_admission("pods", DefaultTolerationSeconds())
         ns_check = NamespaceExists(self.store)
         for resource in ("pods", "deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs",
@@ -75,8 +75,12 @@ class Simulation:
                           image_pull_bandwidth=float(parse_quantity(kcfg.imagePullBandwidth).value()),
                           default_image_size=parse_quantity(kcfg.defaultImageSize).value()),
         )
-        self.scheduler = Scheduler(self.engine, self.store, spec.cluster.scheduler or {},
-                                   record_explain=record_explain)
+        from k8ssim.scheduler.framework import FrameworkError
+
+        try:
+            self.scheduler = Scheduler(self.engine, self.store, spec.cluster.scheduler or {}, explain=record_explain)
+        except FrameworkError as e:
+            raise InputError([loaded.diagnostic(("spec", "cluster", "scheduler"), str(e))]) from None
         self.controllers = build_controllers(self.engine, self.store, spec)
         self.recorder = Recorder(self.engine, self.store, sample_interval=spec.sampleInterval)
         from k8ssim.faults.node import FaultInjector
