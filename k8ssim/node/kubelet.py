@@ -1,27 +1,42 @@
 """kubelet + container runtime for every node of the cluster (``pkg/kubelet``), as one component
 holding per-node state (a process per node would not scale to 5,000 nodes).
 
-What it models now: a pod bound to a node is admitted, its images are pulled through the node's image
-cache (``serializeImagePulls: true``: one pull at a time per node, size / node pull bandwidth;
-``imagePullPolicy`` Always / IfNotPresent / Never), its sandbox and containers start after the
-runtime's start latency, and the pod turns Running; Ready follows the readiness probe schedule
-(the first successful probe at the first probe tick at or after ``initialDelaySeconds``; no probe →
-Ready at start). Pods whose restartPolicy is not Always run for a run-time model and end Succeeded.
-A pod with a deletion timestamp is stopped (preStop, then SIGTERM; the container exits after
-``stopLatency``, at most the grace period) and then removed from the store (the kubelet's final
-``grace 0`` delete). Pod IPs come from the node's pod CIDR.
+* Registration: a node seen for the first time gets its ``Lease`` in ``kube-node-lease``
+  (:mod:`k8ssim.node.lease`); :meth:`Kubelets.fail_node` / :meth:`Kubelets.recover_node` stop and
+  restart that kubelet (containers keep running meanwhile; no probes, restarts or status writes).
+* Admission (``pkg/kubelet/lifecycle``, eviction admit handler): a BestEffort pod is rejected (Failed,
+  ``Evicted``) while the node has MemoryPressure.
+* Pod start: sandbox (runtime profile, :mod:`k8ssim.node.runtime`; the pod IP from the node's pod
+  CIDR), then containers (:mod:`k8ssim.node.podworker`) whose images come through the node's cache:
+  ``serializeImagePulls: true`` — one pull at a time per node, size / pull bandwidth;
+  ``imagePullPolicy`` Always / IfNotPresent / Never (``ErrImageNeverPull``).
+* Status (``pkg/kubelet/status``): phase from ``getPhase``, container statuses, conditions
+  PodReadyToStartContainers / Initialized / ContainersReady / Ready, written when something changes;
+  writes that fail while the apiserver is down are retried every 10 s (status manager ``syncPeriod``).
+* ``activeDeadlineSeconds``: the pod is killed and Failed with reason ``DeadlineExceeded``.
+* Deletion: containers stopped gracefully (preStop, SIGTERM, SIGKILL at the grace period), the final
+  phase written, then the pod removed from the store (the kubelet's ``grace 0`` delete).
+* Memory pressure eviction (:mod:`k8ssim.node.pressure`).
 """
 from __future__ import annotations
 
 import ipaddress
-import math
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
-from k8ssim.api.core import ContainerStatus, Pod
-from k8ssim.api.resources import pod_qos_class
+from k8ssim.api.core import NodeCondition, Pod
+from k8ssim.api.resources import pod_qos_class, pod_requests
+from k8ssim.node import pressure as P
+from k8ssim.node.backoff import crash_loop_key, new_crash_loop_backoff
+from k8ssim.node.behavior import Behaviors
+from k8ssim.node.lease import new_node_lease, renewing, stopped
+from k8ssim.node.podworker import SOURCE, PodWorkers
+from k8ssim.node.probes import first_probe_success  # noqa: F401  (public name, re-exported)
+from k8ssim.node.runtime import resolve_profile
+from k8ssim.node.status import RUNNING, TERMINATED, WAITING, Ctr, get_phase
+from k8ssim.store.errors import AlreadyExists, NotFound, ServiceUnavailable, StoreError
 
-SOURCE = "kubelet"
+STATUS_RETRY_PERIOD = 10.0  # status manager syncPeriod
 
 
 def normalized_image(name: str) -> str:
@@ -33,68 +48,224 @@ def normalized_image(name: str) -> str:
     return name
 
 
-def first_probe_success(start: float, probe) -> float:
-    """Time of the first probe tick at or after ``initialDelaySeconds`` (prober worker loop)."""
-    if probe is None:
-        return start
-    period = max(probe.period_seconds, 1)
-    delay = probe.initial_delay_seconds
-    ticks = math.ceil(delay / period) if delay > 0 else 0
-    # successThreshold consecutive successes are needed (1 for startup/liveness, ≥1 for readiness)
-    return start + (ticks + max(probe.success_threshold, 1) - 1) * period
+@dataclass
+class KubeletConfig:
+    pod_start_latency: Optional[float] = None  # None: the runtime profile's sandbox + container figures
+    container_runtime: str = "containerd"  # containerd | cri-o (runtime.PROFILES)
+    image_pull_bandwidth: float = 100 * 1024 * 1024  # bytes/s
+    default_image_size: int = 100 * 1024 * 1024
+    stop_latency: float = 1.0  # SIGTERM -> process exit of a well-behaved application
+    default_run_duration: float = 10.0  # regular containers of restartPolicy Never/OnFailure pods, no rule
+    default_init_run_duration: float = 0.0  # init containers without a run-time model
+    memory_eviction: bool = True
 
 
 @dataclass
 class NodeState:
     name: str
-    images: dict = field(default_factory=dict)  # normalised image name -> size bytes
+    uid: str = ""
+    images: dict = field(default_factory=dict)  # normalised image -> time it is on the node
     pull_free_at: float = 0.0  # serialised image pulls
     cidr: Optional[ipaddress.IPv4Network] = None
     next_ip: int = 2
     free_ips: list = field(default_factory=list)
+    failed: bool = False
+    pods: dict = field(default_factory=dict)  # uid -> PodRT
+    backoff: object = None
+    allocatable_memory: int = 0
+    origin: float = 0.0  # registration time: eviction-manager passes at origin + k * 10 s
+    mem_c: float = 0.0  # pod working set = mem_c + mem_g * t
+    mem_g: float = 0.0
+    pressure: bool = False
+    last_observed: Optional[float] = None
+    pressure_call: object = None
+    pressure_at: Optional[float] = None
+
+    def memory_usage(self, t: float) -> float:
+        return self.mem_c + self.mem_g * t
 
 
 @dataclass
-class KubeletConfig:
-    pod_start_latency: float = 1.0
-    image_pull_bandwidth: float = 100 * 1024 * 1024  # bytes/s
-    default_image_size: int = 100 * 1024 * 1024
-    stop_latency: float = 1.0
-    default_run_duration: float = 10.0  # for restartPolicy Never/OnFailure pods without a run-time model
+class PodRT:
+    """A pod as its node's kubelet knows it."""
+
+    uid: str
+    namespace: str
+    name: str
+    node: str
+    pod: Pod
+    inits: list = field(default_factory=list)
+    regular: list = field(default_factory=list)
+    sandbox: bool = False
+    initialized: bool = False
+    ip: str = ""
+    start_time: float = 0.0
+    terminating: bool = False  # being deleted
+    terminal: bool = False  # no container will run again
+    gone: bool = False  # forgotten (object deleted and containers gone)
+    orphaned: bool = False  # the object was deleted while the kubelet was down
+    killing_then: Optional[Callable] = None
+    phase: str = "Pending"
+    reason: str = ""
+    message: str = ""
+    disruption: Optional[tuple] = None  # DisruptionTarget (reason, message)
+    timers: list = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def restart_policy(self) -> str:
+        return self.pod.spec.restart_policy
 
 
-class Kubelets:
+class Kubelets(PodWorkers):
     """The kubelets of all nodes."""
 
-    def __init__(self, engine, store, config: Optional[KubeletConfig] = None, image_sizes: Optional[dict] = None):
+    def __init__(self, engine, store, config: Optional[KubeletConfig] = None, image_sizes: Optional[dict] = None,
+                 behaviors=None):
         self.engine = engine
         self.store = store
         self.config = config or KubeletConfig()
+        self.profile = resolve_profile(self.config.container_runtime, self.config.pod_start_latency)
         self.image_sizes = {normalized_image(k): v for k, v in (image_sizes or {}).items()}
+        self.behaviors = behaviors if isinstance(behaviors, Behaviors) else Behaviors(behaviors, store)
         self.nodes: dict[str, NodeState] = {}
-        self._started: set = set()  # pod uids admitted by a kubelet
-        self._stopping: set = set()
-        self._ips: dict = {}  # pod uid -> (node, ip)
+        self._by_uid: dict[str, PodRT] = {}
+        self._unsynced: dict[str, PodRT] = {}  # status writes waiting for the apiserver
+        self._retry_call = None
+        self._rngs: dict = {}
 
     def start(self) -> None:
         self.store.watch("nodes", self._on_node)
         self.store.watch("pods", self._on_pod)
 
+    def _rng(self, st: NodeState):
+        g = self._rngs.get(st.name)
+        if g is None:
+            g = self._rngs[st.name] = self.engine.streams.stream(f"kubelet/{st.name}")
+        return g
+
     # ----------------------------------------------------------------------------------- nodes
     def _on_node(self, event_type, node, old) -> None:
+        name = node.metadata.name
         if event_type == "DELETED":
-            self.nodes.pop(node.metadata.name, None)
+            st = self.nodes.pop(name, None)
+            if st is not None:
+                for prt in list(st.pods.values()):
+                    self._forget(prt)
+                if st.pressure_call is not None:
+                    st.pressure_call.cancel()
             return
-        st = self.nodes.get(node.metadata.name)
+        st = self.nodes.get(name)
         if st is None:
-            st = self.nodes[node.metadata.name] = NodeState(node.metadata.name)
+            now = self.engine.now
+            st = self.nodes[name] = NodeState(name, uid=node.metadata.uid, origin=now,
+                                              backoff=new_crash_loop_backoff())
             for img in node.status.images:
                 for n in img.names:
-                    st.images[normalized_image(n)] = img.size_bytes
+                    st.images[normalized_image(n)] = float("-inf")
             if node.spec.pod_cidr:
                 st.cidr = ipaddress.ip_network(node.spec.pod_cidr, strict=False)
+            self._write(lambda: self.store.create(new_node_lease(node, now)))
+        st.allocatable_memory = node.status.allocatable.get("memory", 0)
 
-    def _allocate_ip(self, st: NodeState, uid: str) -> str:
+    def _write(self, fn) -> bool:
+        try:
+            fn()
+            return True
+        except (AlreadyExists, NotFound, ServiceUnavailable):
+            return False
+
+    def fail_node(self, name: str) -> None:
+        """The node's kubelet stops: its Lease stops being renewed (written once: renewTime = the last
+        renewal, interval 0); no more status updates, probes, restarts or evictions on the node. The
+        containers keep running (and may exit or be OOM-killed by the kernel meanwhile)."""
+        st = self.nodes.get(name)
+        if st is None or st.failed:
+            return
+        now = self.engine.now
+        st.failed = True
+        lease = self.store.try_get("leases", "kube-node-lease", name)
+        if lease is not None:
+            self._write(lambda: self.store.update(stopped(lease, now)))
+        for prt in st.pods.values():
+            for c in prt.inits + prt.regular:
+                c.cancel_probes()
+        if st.pressure_call is not None:
+            st.pressure_call.cancel()
+            st.pressure_call = st.pressure_at = None
+
+    def recover_node(self, name: str) -> None:
+        """The kubelet comes back: Lease renewed from now (interval 10 s), the node reports Ready, and
+        every pod is reconciled: pods deleted meanwhile are stopped/removed, exited containers restarted
+        (CrashLoopBackOff still applies), probes resume, pods bound meanwhile are admitted."""
+        st = self.nodes.get(name)
+        if st is None or not st.failed:
+            return
+        now = self.engine.now
+        st.failed = False
+        lease = self.store.try_get("leases", "kube-node-lease", name)
+        if lease is not None:
+            self._write(lambda: self.store.update(renewing(lease, now)))
+        else:
+            node = self.store.try_get("nodes", None, name)
+            if node is not None:
+                self._write(lambda: self.store.create(new_node_lease(node, now)))
+        self._post_ready(name, now)
+        for prt in list(st.pods.values()):
+            self._reconcile(prt)
+        for pod in self.store.list("pods"):
+            if pod.spec.node_name == name and pod.metadata.uid not in self._by_uid:
+                self._on_pod("MODIFIED", pod, None)
+        self._pressure_reschedule(st)
+
+    def _post_ready(self, name: str, now: float) -> None:
+        node = self.store.try_get("nodes", None, name)
+        if node is None:
+            return
+        ready = next((c for c in node.status.conditions if c.type == "Ready"), None)
+        if ready is not None and ready.status == "True":
+            return
+        cur = node.copy()
+        cur.status.conditions = [c for c in node.status.conditions if c.type != "Ready"] + [
+            NodeCondition("Ready", "True", now, now, "KubeletReady", "kubelet is posting ready status")]
+        self._write(lambda: self.store.update_status(cur))
+
+    def _reconcile(self, prt: PodRT) -> None:
+        pod = self.store.try_get("pods", prt.namespace, prt.name)
+        if pod is None or pod.metadata.uid != prt.uid:
+            prt.orphaned = True
+        else:
+            prt.pod = pod
+        if prt.orphaned:
+            if any(c.state == RUNNING for c in prt.inits + prt.regular):
+                self._kill_pod(prt, 0.0, self._forget)
+            else:
+                self._forget(prt)
+            return
+        if prt.terminating or (pod.metadata.deletion_timestamp is not None):
+            if prt.killing_then is None:
+                self._terminate(prt)
+            else:
+                self._finish_kill(prt)
+            return
+        for c in prt.inits + prt.regular:
+            if c.state == RUNNING and not c.killing:
+                self._schedule_probes(prt, c, self.engine.now)
+        if prt.killing_then is not None:
+            self._finish_kill(prt)
+        elif not prt.terminal:
+            for c in prt.inits + prt.regular:
+                if c.state == TERMINATED and not c.creating and c.instances > 0:
+                    self._after_exit(prt, c, c.term.finished_at)
+                elif c.state == WAITING and c.reason == "CrashLoopBackOff" and not c.timers:
+                    self._retry(prt, c)
+        self._publish(prt)
+        self._sync(prt)
+
+    def _allocate_ip(self, st: NodeState, prt: PodRT) -> str:
         if st.cidr is None:
             return ""
         if st.free_ips:
@@ -104,161 +275,325 @@ class Kubelets:
                 return ""
             ip = str(st.cidr.network_address + st.next_ip)
             st.next_ip += 1
-        self._ips[uid] = (st.name, ip)
+        prt.ip = ip
         return ip
 
     # ------------------------------------------------------------------------------------ pods
     def _on_pod(self, event_type, pod: Pod, old) -> None:
         uid = pod.metadata.uid
+        prt = self._by_uid.get(uid)
         if event_type == "DELETED":
-            self._started.discard(uid)
-            self._stopping.discard(uid)
-            owner = self._ips.pop(uid, None)
-            if owner is not None and owner[0] in self.nodes:
-                self.nodes[owner[0]].free_ips.append(owner[1])
+            if prt is not None:
+                if self.nodes[prt.node].failed:
+                    prt.orphaned = True
+                else:
+                    self._forget(prt)
             return
         node = pod.spec.node_name
-        if not node or node not in self.nodes:
+        st = self.nodes.get(node) if node else None
+        if st is None or st.failed:
+            return
+        if prt is not None:
+            prt.pod = pod
+            if pod.metadata.deletion_timestamp is not None and not prt.terminating:
+                self._terminate(prt)
             return
         if pod.metadata.deletion_timestamp is not None:
-            if uid not in self._stopping:
-                self._stopping.add(uid)
-                self._stop(pod)
+            if pod.status.phase == "Pending":  # never started here: nothing to stop
+                self._write(lambda: self.store.delete("pods", pod.metadata.namespace, pod.metadata.name,
+                                                      grace_period_seconds=0, uid_precondition=uid))
             return
-        if uid not in self._started and pod.status.phase == "Pending":
-            self._started.add(uid)
-            self._admit(pod)
+        if pod.status.phase == "Pending":
+            self._admit(st, pod)
 
-    def _image_ready_at(self, st: NodeState, pod: Pod, now: float) -> float:
-        """Pull every image the pod needs, serialised on the node; returns when the last one is there."""
-        t = now
-        for c in list(pod.spec.init_containers) + list(pod.spec.containers):
-            img = normalized_image(c.image)
-            present = img in st.images
-            if c.image_pull_policy == "Never" or (present and c.image_pull_policy != "Always"):
-                continue
-            if present:  # Always with a cached image: a manifest check, no layer download
-                continue
-            size = self.image_sizes.get(img, self.config.default_image_size)
-            begin = max(t, st.pull_free_at)
-            done = begin + size / self.config.image_pull_bandwidth
-            st.pull_free_at = done
-            st.images[img] = size
-            self.engine.log.record(begin, SOURCE, "Pulling", pod.key(), f'Pulling image "{c.image}"')
-            t = done
-        return t
-
-    def _admit(self, pod: Pod) -> None:
+    def _admit(self, st: NodeState, pod: Pod) -> None:
         now = self.engine.now
-        st = self.nodes[pod.spec.node_name]
-        ready_images = self._image_ready_at(st, pod, now)
-        started = ready_images + self.config.pod_start_latency
-        # status.startTime is set when the kubelet first syncs the pod
-        cur = pod.copy()
-        cur.status.start_time = now
-        cur.status.host_ip = st.name
-        cur.status.qos_class = pod_qos_class(pod.spec)
-        cur.status.set_condition("PodScheduled", "True", now)
-        cur.status.container_statuses = [
-            ContainerStatus(name=c.name, image=c.image, state="waiting", reason="ContainerCreating")
-            for c in pod.spec.containers
-        ]
-        self.store.update_status(cur)
-        self.engine.call_at(started, self._run, pod.metadata.namespace, pod.metadata.name, pod.metadata.uid)
-
-    def _current(self, ns: str, name: str, uid: str) -> Optional[Pod]:
-        pod = self.store.try_get("pods", ns, name)
-        if pod is None or pod.metadata.uid != uid or pod.metadata.deletion_timestamp is not None:
-            return None
-        return pod
-
-    def _run(self, ns: str, name: str, uid: str) -> None:
-        pod = self._current(ns, name, uid)
-        if pod is None:
-            return
-        now = self.engine.now
-        st = self.nodes.get(pod.spec.node_name)
-        if st is None:
-            return
-        cur = pod.copy()
-        cur.status.phase = "Running"
-        cur.status.pod_ip = self._allocate_ip(st, uid)
-        cur.status.set_condition("PodReadyToStartContainers", "True", now)
-        cur.status.set_condition("Initialized", "True", now)
-        cur.status.container_statuses = [
-            ContainerStatus(name=c.name, image=c.image, state="running", started=True, started_at=now)
-            for c in pod.spec.containers
-        ]
-        ready_at = max((first_probe_success(now, c.readiness_probe) for c in pod.spec.containers), default=now)
-        startup_at = max((first_probe_success(now, c.startup_probe) for c in pod.spec.containers), default=now)
-        ready_at = max(ready_at, startup_at)
-        if ready_at <= now:
-            self._mark_ready(cur, now)
-        else:
-            cur.status.set_condition("ContainersReady", "False", now, "ContainersNotReady")
-            cur.status.set_condition("Ready", "False", now, "ContainersNotReady")
-            self.engine.call_at(ready_at, self._ready, ns, name, uid)
-        self.store.update_status(cur)
+        prt = PodRT(pod.metadata.uid, pod.metadata.namespace, pod.metadata.name, st.name, pod, start_time=now)
+        for c in pod.spec.init_containers:
+            prt.inits.append(Ctr(c, is_init=True, reason="PodInitializing",
+                                 rule=self.behaviors.rule_for(pod, c.name)))
+        first_reason = "PodInitializing" if pod.spec.init_containers else "ContainerCreating"
         for c in pod.spec.containers:
-            self.engine.log.record(now, SOURCE, "Started", pod.key(), f"Started container {c.name}")
-        if pod.spec.restart_policy != "Always":
-            self.engine.call_at(now + self.config.default_run_duration, self._complete, ns, name, uid)
-
-    @staticmethod
-    def _mark_ready(cur: Pod, now: float) -> None:
-        for cs in cur.status.container_statuses:
-            cs.ready = True
-        cur.status.set_condition("ContainersReady", "True", now)
-        cur.status.set_condition("Ready", "True", now)
-
-    def _ready(self, ns: str, name: str, uid: str) -> None:
-        pod = self._current(ns, name, uid)
-        if pod is None or pod.status.phase != "Running":
+            prt.regular.append(Ctr(c, reason=first_reason, rule=self.behaviors.rule_for(pod, c.name)))
+        self._by_uid[prt.uid] = prt
+        st.pods[prt.uid] = prt
+        if st.pressure and pod_qos_class(pod.spec) == "BestEffort":
+            # eviction manager Admit: BestEffort pods are not admitted under memory pressure
+            prt.terminal = True
+            prt.phase, prt.reason, prt.message = "Failed", P.REASON, P.NODE_CONDITION_MESSAGE
+            self._publish(prt)
             return
-        cur = pod.copy()
-        cur.status.container_statuses = [
-            ContainerStatus(cs.name, cs.image, cs.ready, cs.started, cs.restart_count, cs.state, cs.reason,
-                            cs.exit_code, cs.started_at, cs.finished_at) for cs in pod.status.container_statuses
-        ]
-        self._mark_ready(cur, self.engine.now)
-        self.store.update_status(cur)
+        self._publish(prt)
+        prt.timers.append(self.engine.call_at(now + self.profile.sandbox_create, self._sandbox_ready, prt))
+        ads = pod.spec.active_deadline_seconds
+        if ads is not None:
+            prt.timers.append(self.engine.call_at(now + ads, self._deadline, prt))
 
-    def _complete(self, ns: str, name: str, uid: str) -> None:
-        pod = self._current(ns, name, uid)
-        if pod is None or pod.status.phase != "Running":
+    def _sandbox_ready(self, prt: PodRT) -> None:
+        if prt.gone or prt.terminating:
             return
-        now = self.engine.now
-        cur = pod.copy()
-        cur.status.phase = "Succeeded"
-        cur.status.container_statuses = [
-            ContainerStatus(name=cs.name, image=cs.image, ready=False, started=False, restart_count=cs.restart_count,
-                            state="terminated", reason="Completed", exit_code=0, started_at=cs.started_at,
-                            finished_at=now)
-            for cs in pod.status.container_statuses
-        ]
-        cur.status.set_condition("ContainersReady", "False", now, "PodCompleted")
-        cur.status.set_condition("Ready", "False", now, "PodCompleted")
-        self.store.update_status(cur)
+        st = self.nodes[prt.node]
+        prt.sandbox = True
+        self._allocate_ip(st, prt)
+        self._publish(prt)
+        self._sync(prt)
 
-    def _stop(self, pod: Pod) -> None:
-        """Graceful termination: preStop + SIGTERM; the containers exit after ``stop_latency`` (capped by
-        the grace period), then the kubelet removes the pod object."""
-        now = self.engine.now
-        grace = pod.metadata.deletion_grace_period_seconds
+    def _deadline(self, prt: PodRT) -> None:
+        """``activeDeadlineSeconds`` passed (``pkg/kubelet/active_deadline.go``)."""
+        if prt.gone or prt.terminating or prt.terminal or self.nodes[prt.node].failed:
+            return
+        self.engine.log.record(self.engine.now, SOURCE, "DeadlineExceeded", prt.key,
+                               "Pod was active on the node longer than the specified deadline")
+        prt.terminal = True
+        prt.phase, prt.reason = "Failed", "DeadlineExceeded"
+        prt.message = "Pod was active on the node longer than the specified deadline"
+        self._kill_pod(prt, float(prt.pod.spec.termination_grace_period_seconds or 0), self._terminal_done)
+
+    def _pull(self, st: NodeState, prt: PodRT, c: Ctr, t: float) -> Optional[float]:
+        """When the image of ``c`` is on the node if asked for at ``t`` (pulling it, serialised on the
+        node, if needed); None when it is missing and the policy is Never."""
+        img = normalized_image(c.spec.image)
+        have = st.images.get(img)
+        if have is not None:  # cached or being pulled; Always with a cached image: a manifest check only
+            return max(t, have)
+        if c.spec.image_pull_policy == "Never":
+            return None
+        size = self.image_sizes.get(img, self.config.default_image_size)
+        begin = max(t, st.pull_free_at)
+        done = begin + size / self.config.image_pull_bandwidth
+        st.pull_free_at = done
+        st.images[img] = done
+        self.engine.log.record(begin, SOURCE, "Pulling", prt.key, f'Pulling image "{c.spec.image}"')
+        return done
+
+    # ------------------------------------------------------------------------------- stopping
+    def _terminate(self, prt: PodRT) -> None:
+        """The pod object is being deleted: stop everything, then remove it."""
+        prt.terminating = True
+        for t in prt.timers:
+            t.cancel()
+        prt.timers.clear()
+        grace = prt.pod.metadata.deletion_grace_period_seconds
         if grace is None:
-            grace = pod.spec.termination_grace_period_seconds or 0
-        if pod.status.phase in ("Pending", "Succeeded", "Failed") and pod.status.pod_ip == "":
-            delay = 0.0
-        else:
-            pre = max((c.pre_stop_sleep_seconds or 0 for c in pod.spec.containers), default=0)
-            delay = min(pre + self.config.stop_latency, float(grace))
-            for c in pod.spec.containers:
-                self.engine.log.record(now, SOURCE, "Killing", pod.key(), f"Stopping container {c.name}")
-        self.engine.call_at(now + delay, self._finalize, pod.metadata.namespace, pod.metadata.name,
-                            pod.metadata.uid)
+            grace = prt.pod.spec.termination_grace_period_seconds or 0
+        if any(c.state == RUNNING for c in prt.inits + prt.regular):
+            for c in prt.inits + prt.regular:
+                if c.state == RUNNING and not c.killing:
+                    self.engine.log.record(self.engine.now, SOURCE, "Killing", prt.key, f"Stopping container {c.name}")
+        self._kill_pod(prt, float(grace), self._finalize)
 
-    def _finalize(self, ns: str, name: str, uid: str) -> None:
-        pod = self.store.try_get("pods", ns, name)
-        if pod is None or pod.metadata.uid != uid:
+    def _finish_kill(self, prt: PodRT) -> None:
+        then = prt.killing_then
+        if then is None or any(c.state == RUNNING for c in prt.inits + prt.regular):
             return
-        self.store.delete("pods", ns, name, grace_period_seconds=0, uid_precondition=uid)
+        if self.nodes[prt.node].failed and then != self._forget:
+            return  # the kubelet will see it on recovery
+        prt.killing_then = None
+        then(prt)
+
+    def _finalize(self, prt: PodRT) -> None:
+        """All containers stopped: report the terminal phase, then delete the object with grace 0."""
+        if any(c.instances > 0 for c in prt.regular):
+            prt.terminal = True
+            self._publish(prt)
+        ok = self._write(lambda: self.store.delete("pods", prt.namespace, prt.name, grace_period_seconds=0,
+                                                   uid_precondition=prt.uid))
+        if not ok and self.store.try_get("pods", prt.namespace, prt.name) is not None:
+            prt.killing_then = self._finalize  # apiserver down: retried with the status writes
+            self._unsynced[prt.uid] = prt
+            self._schedule_retry()
+
+    def _pod_finished(self, prt: PodRT) -> None:
+        for t in prt.timers:
+            t.cancel()
+        prt.timers.clear()
+
+    def _forget(self, prt: PodRT) -> None:
+        prt.gone = True
+        for t in prt.timers:
+            t.cancel()
+        st = self.nodes.get(prt.node)
+        for c in prt.inits + prt.regular:
+            if c.state == RUNNING and st is not None:
+                self._memory_changed(st, -(c.mem0 - c.growth * c.started_at), -c.growth)
+            c.cancel_timers()
+            if st is not None:
+                st.backoff.delete_entry(crash_loop_key(prt.name, prt.namespace, prt.uid, c.name))
+        self._by_uid.pop(prt.uid, None)
+        self._unsynced.pop(prt.uid, None)
+        if st is not None:
+            st.pods.pop(prt.uid, None)
+            if prt.ip:
+                st.free_ips.append(prt.ip)
+            self._pressure_reschedule(st)
+
+    # --------------------------------------------------------------------------------- status
+    def _publish(self, prt: PodRT) -> None:
+        """Write the pod status the kubelet would generate now (skipped while the kubelet is down)."""
+        if prt.gone or self.nodes[prt.node].failed:
+            return
+        try:
+            pod = self.store.get("pods", prt.namespace, prt.name)
+        except NotFound:
+            return
+        except ServiceUnavailable:
+            self._unsynced[prt.uid] = prt
+            self._schedule_retry()
+            return
+        if pod.metadata.uid != prt.uid:
+            return
+        cur = self._status(prt, pod)
+        try:
+            self.store.update_status(cur)
+        except ServiceUnavailable:
+            self._unsynced[prt.uid] = prt
+            self._schedule_retry()
+        except StoreError:
+            pass
+
+    def _schedule_retry(self) -> None:
+        if self._retry_call is None:
+            self._retry_call = self.engine.call_later(STATUS_RETRY_PERIOD, self._flush_retries)
+
+    def _flush_retries(self) -> None:
+        self._retry_call = None
+        pending, self._unsynced = self._unsynced, {}
+        for prt in pending.values():
+            if prt.killing_then is self._finalize and not any(c.state == RUNNING for c in prt.inits + prt.regular):
+                prt.killing_then = None
+                self._finalize(prt)
+            else:
+                self._publish(prt)
+
+    def _status(self, prt: PodRT, pod: Pod) -> Pod:
+        now = self.engine.now
+        cur = pod.copy()
+        s = cur.status
+        if prt.phase in ("Succeeded", "Failed") and prt.reason:
+            phase = prt.phase  # evicted / deadline / rejected: decided by the kubelet
+        else:
+            phase = get_phase(prt.restart_policy, prt.inits, prt.regular, prt.terminal, prt.initialized)
+            if pod.status.phase in ("Succeeded", "Failed"):
+                phase = pod.status.phase  # terminal phases never change
+        prt.phase = phase
+        s.phase = phase
+        s.reason, s.message = prt.reason, prt.message
+        s.start_time = prt.start_time
+        s.host_ip = prt.node
+        s.pod_ip = prt.ip
+        s.qos_class = pod_qos_class(pod.spec)
+        s.set_condition("PodScheduled", "True", now)
+        s.init_container_statuses = [c.api_status() for c in prt.inits]
+        s.container_statuses = [c.api_status() for c in prt.regular]
+        s.set_condition("PodReadyToStartContainers", "True" if prt.sandbox else "False", now)
+        if prt.initialized or not prt.inits:
+            s.set_condition("Initialized", "True", now)
+        else:
+            pend = [c.name for c in prt.inits if not (c.state == TERMINATED and c.term.exit_code == 0)
+                    and not (c.is_sidecar and c.started)]
+            s.set_condition("Initialized", "False", now, "ContainersNotInitialized",
+                            f"containers with incomplete status: [{' '.join(pend)}]")
+        if phase in ("Succeeded", "Failed"):
+            s.set_condition("ContainersReady", "False", now, "PodCompleted")
+            s.set_condition("Ready", "False", now, "PodCompleted")
+        else:
+            unready = [c.name for c in prt.inits if c.is_sidecar and not c.ready] + \
+                      [c.name for c in prt.regular if not c.ready]
+            if unready:
+                msg = f"containers with unready status: [{' '.join(unready)}]"
+                s.set_condition("ContainersReady", "False", now, "ContainersNotReady", msg)
+                s.set_condition("Ready", "False", now, "ContainersNotReady", msg)
+            else:
+                s.set_condition("ContainersReady", "True", now)
+                s.set_condition("Ready", "True", now)
+        if prt.disruption is not None:
+            s.set_condition("DisruptionTarget", "True", now, prt.disruption[0], prt.disruption[1])
+        return cur
+
+    # ------------------------------------------------------------------------ memory pressure
+    def _memory_changed(self, st: NodeState, dc: float, dg: float) -> None:
+        st.mem_c += dc
+        st.mem_g += dg
+        if self.config.memory_eviction:
+            self._pressure_reschedule(st)
+
+    def _pressure_reschedule(self, st: NodeState) -> None:
+        """(Re)schedule the next eviction-manager pass that can change anything."""
+        if st.failed or not self.config.memory_eviction:
+            return
+        now = self.engine.now
+        if st.pressure:
+            want = P.next_tick(now, st.origin) if st.pressure_at is None else st.pressure_at
+        else:
+            cross = P.crossing_time(now, st.memory_usage(now), st.mem_g, st.allocatable_memory)
+            want = None if cross is None else P.next_tick(cross, st.origin)
+        if want == st.pressure_at:
+            return
+        if st.pressure_call is not None:
+            st.pressure_call.cancel()
+        st.pressure_at = want
+        st.pressure_call = None if want is None else self.engine.call_at(want, self._eviction_pass, st)
+
+    def _eviction_pass(self, st: NodeState) -> None:
+        """One ``synchronize`` of the eviction manager (memory.available only)."""
+        st.pressure_call = st.pressure_at = None
+        if st.failed or st.name not in self.nodes:
+            return
+        now = self.engine.now
+        usage = st.memory_usage(now)
+        if usage > st.allocatable_memory:
+            st.last_observed = now
+            if not st.pressure:
+                st.pressure = True
+                self._node_condition(st, True)
+            self._evict_one(st, now, usage)
+        elif st.pressure and now - st.last_observed >= P.PRESSURE_TRANSITION_PERIOD:
+            st.pressure = False
+            self._node_condition(st, False)
+        if st.pressure:
+            nxt = now + P.MONITORING_INTERVAL
+            st.pressure_at = nxt
+            st.pressure_call = self.engine.call_at(nxt, self._eviction_pass, st)
+        else:
+            self._pressure_reschedule(st)
+
+    def _node_condition(self, st: NodeState, on: bool) -> None:
+        node = self.store.try_get("nodes", None, st.name)
+        if node is None:
+            return
+        now = self.engine.now
+        if on:
+            cond = NodeCondition("MemoryPressure", "True", now, now, "KubeletHasInsufficientMemory",
+                                 "kubelet has insufficient memory available")
+        else:
+            cond = NodeCondition("MemoryPressure", "False", now, now, "KubeletHasSufficientMemory",
+                                 "kubelet has sufficient memory available")
+        cur = node.copy()
+        cur.status.conditions = [c for c in node.status.conditions if c.type != "MemoryPressure"] + [cond]
+        self._write(lambda: self.store.update_status(cur))
+
+    def _evict_one(self, st: NodeState, now: float, node_usage: float) -> None:
+        cands = []
+        for prt in st.pods.values():
+            if prt.terminating or prt.terminal or prt.gone or prt.killing_then is not None:
+                continue
+            if (prt.pod.spec.priority or 0) >= P.SYSTEM_CRITICAL_PRIORITY:
+                continue
+            ctrs = [c for c in prt.inits + prt.regular if c.state == RUNNING]
+            if not ctrs:
+                continue
+            usage = sum(c.memory_at(now) for c in ctrs)
+            cands.append((prt.uid, usage, pod_requests(prt.pod.spec).get("memory", 0), prt.pod.spec.priority or 0))
+        ranked = P.rank_memory_pressure(cands)
+        if not ranked:
+            return
+        uid, usage, request, _prio = ranked[0]
+        prt = st.pods[uid]
+        top = max((c for c in prt.inits + prt.regular if c.state == RUNNING), key=lambda c: c.memory_at(now))
+        msg = P.eviction_message(P.memory_available(st.allocatable_memory, node_usage), top.name,
+                                 top.memory_at(now), top.spec.requests.get("memory", 0))
+        self.engine.log.record(now, SOURCE, "Evicted", prt.key, msg)
+        prt.terminal = True
+        prt.phase, prt.reason, prt.message = "Failed", P.REASON, msg
+        prt.disruption = ("TerminationByKubelet", msg)
+        self._kill_pod(prt, P.IMMEDIATE_EVICTION_GRACE, self._terminal_done)
