@@ -443,6 +443,8 @@ class Kubelets(PodWorkers):
         if pod.metadata.uid != prt.uid:
             return
         cur = self._status(prt, pod)
+        if cur.status == pod.status:
+            return  # nothing changed: no write (the status manager skips unchanged statuses)
         try:
             self.store.update_status(cur)
         except ServiceUnavailable:

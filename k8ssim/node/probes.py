@@ -56,6 +56,8 @@ def first_run(k_from: int, origin: float, period: float, healthy_from: float, he
         return k_from + count - 1
     if a - k_from >= count:  # enough failures before the application answers
         return k_from + count - 1
+    if b == INF:  # healthy for ever once up
+        return None
     return int(max(b, k_from)) + count - 1
 
 
