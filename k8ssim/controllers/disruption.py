@@ -21,6 +21,7 @@ from k8ssim.api.meta import OwnerReference, selector_matches
 from k8ssim.controllers import disruption_util as du
 from k8ssim.controllers.base import WorkQueue, split_key
 
+RECHECK_EPSILON = 1e-3
 SOURCE = "controllermanager"  # upstream's recorder component is "controllermanager" for this controller
 
 
@@ -154,7 +155,9 @@ class DisruptionController:
                 'these pods please set ".spec.minAvailable" field of the PDB to an integer value.')
         self._update_status(pdb, res)
         if res.recheck_time is not None:
-            self.queue.add_after(key, max(res.recheck_time - now, 0.0))
+            # an entry expiring exactly now is dropped only once time has passed ("Before(now)"): upstream
+            # hot-loops until the clock moves; here the re-sync comes RECHECK_EPSILON later
+            self.queue.add_after(key, max(res.recheck_time - now, RECHECK_EPSILON))
 
     def _update_status(self, pdb, res: du.PdbStatusResult) -> None:
         st = pdb.status
