@@ -68,7 +68,8 @@ def _pydantic_diagnostics(doc: Document, exc) -> list:
         elif err["type"] == "missing":
             msg = "Required value"
         elif err["type"] == "literal_error":
-            msg = f"Unsupported value: {err.get('input')!r}: {msg}"
+            expected = str((err.get("ctx") or {}).get("expected", "")).replace("'", '"').replace(" or ", ", ")
+            msg = f"Unsupported value: {json.dumps(err.get('input'))}: supported values: {expected}"
         line, col = doc.locate(loc)
         out.append(Diagnostic(doc.file, line, col, format_path(loc), msg))
     return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from k8ssim.scenario.actions import FaultEntry, PodBehavior, TimelineEntry
 from k8ssim.scenario.schema_types import DNSLabel, Duration, PositiveDuration, QuantityStr
@@ -59,19 +59,24 @@ class NodePool(_Model):
     images: list[ImageSpec] = Field(default_factory=list, description="images already present on every node")
     autoscaling: Optional[PoolAutoscaling] = None
 
-    @model_validator(mode="after")
-    def _shape(self):
+    @field_validator("instanceType")
+    @classmethod
+    def _known_type(cls, v):
         from k8ssim.scenario.instance_types import INSTANCE_TYPES
 
-        if self.instanceType is None and self.capacity is None:
-            raise ValueError("one of instanceType or capacity is required")
-        if self.instanceType is not None and self.instanceType not in INSTANCE_TYPES:
+        if v is not None and v not in INSTANCE_TYPES:
             from k8ssim.api.errors import did_you_mean
 
             raise ValueError(
-                f'unknown instanceType "{self.instanceType}"{did_you_mean(self.instanceType, INSTANCE_TYPES)}; '
+                f'unknown instanceType "{v}"{did_you_mean(v, INSTANCE_TYPES)}; '
                 "known: " + ", ".join(sorted(INSTANCE_TYPES)) + " (or give capacity explicitly)"
             )
+        return v
+
+    @model_validator(mode="after")
+    def _shape(self):
+        if self.instanceType is None and self.capacity is None:
+            raise ValueError("one of instanceType or capacity is required")
         return self
 
 
