@@ -177,6 +177,12 @@ class DisruptionController:
 
     def _fail_safe(self, pdb, message: str) -> None:
         """``failSafe``: DisruptionsAllowed 0 and DisruptionAllowed=False/SyncFailed."""
+        st = pdb.status
+        cur = next((c for c in st.conditions if c.type == du.DISRUPTION_ALLOWED_CONDITION), None)
+        if st.disruptions_allowed == 0 and cur is not None and \
+                (cur.status, cur.reason, cur.message, cur.observed_generation) == (
+                    "False", du.SYNC_FAILED_REASON, message, st.observed_generation):
+            return  # nothing to write (the store does not compare objects for us)
         new = pdb.copy()
         new.status.disruptions_allowed = 0
         new.status.conditions = set_status_condition(
