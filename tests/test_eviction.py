@@ -163,7 +163,7 @@ def test_drain_pdb_scenario_blocks_until_scale_up():
     c.engine.call_at(60.0, drain_try)
     c.engine.call_at(150.0, scale)
     c.run(300)
-    third = max(c.pods("web-"), key=lambda p: p.metadata.creation_timestamp)
+    third = next(p for p in c.pods("web-") if p.metadata.creation_timestamp == 150.0)
     ready_at = third.status.condition("Ready").last_transition_time
     assert ready_at > 150.0 and (ready_at - 60.0) % 5.0 != 0  # image pull + start: the kubelet's model
     first_ok = 60.0 + 5.0 * math.ceil((ready_at - 60.0) / 5.0)  # the first retry (60 + 5k) after the budget opens
