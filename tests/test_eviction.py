@@ -171,3 +171,18 @@ def test_drain_pdb_scenario_blocks_until_scale_up():
     st = c.store.get("poddisruptionbudgets", "default", "web-pdb").status
     assert (st.desired_healthy, st.expected_pods) == (2, 3)
     assert all(p.spec.node_name != "general-0" for p in c.pods("web-") if p.metadata.deletion_timestamp is None)
+
+
+def test_drain_pdb_scenario_end_to_end():
+    # `k8ssim run`: the timeline's drain (kubectl semantics, 5 s retries) calls evict()
+    import k8ssim
+
+    r = k8ssim.run(os.path.join(REPO, "scenarios", "drain-pdb.yaml"))
+    ev = r.events
+    refused = ev[ev.reason == "EvictionRefused"]
+    assert set(refused.message) == {TOO_MANY}
+    third = r.pods[r.pods.created == 150.0]
+    first_ok = 60.0 + 5.0 * math.ceil((third.ready.iloc[0] - 60.0) / 5.0)
+    assert refused.time.tolist() == [float(t) for t in range(60, int(first_ok), 5)]
+    assert ev[ev.reason == "Drained"].time.tolist() == [first_ok]
+    assert (r.pods[r.pods.deleted.isna()].node != "general-0").all()

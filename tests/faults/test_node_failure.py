@@ -109,3 +109,22 @@ def test_missing_node_is_reported_not_fatal():
     assert [e[:4] for e in c.events(source="fault-injector")] == [(60.0, "fault-injector", "NodeFailureSkipped",
                                                                     "nope-0")]
     assert all(n.is_ready() for n in c.store.list("nodes"))
+
+
+def test_node_failure_scenario_end_to_end():
+    # the same timeline through `k8ssim run` (real scheduler, fault injector wired by simulation.py)
+    import pandas as pd
+
+    import k8ssim
+
+    r = k8ssim.run(SCENARIO)
+    ev = r.events
+    at = lambda reason: sorted(ev[ev.reason == reason].time.tolist())  # noqa: E731
+    assert at("NodeFailure") == [60.0]
+    assert at("NodeNotReady")[0] == 115.0
+    assert at("TaintManagerEviction") == [420.0]
+    victim = ev[ev.reason == "TaintManagerEviction"].object.iloc[0].split("/")[1]
+    pods = r.pods.set_index("name")
+    assert pods.loc[victim, "node"] == "general-0" and pd.isna(pods.loc[victim, "deleted"])  # Terminating, never removed
+    repl = pods[pods.created == 420.0]
+    assert len(repl) == 1 and repl.node.iloc[0] != "general-0" and repl.ready.iloc[0] >= 420.0
