@@ -159,7 +159,7 @@ def cmd_schema(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    from k8ssim.scheduler.explain import explain_command
+    from k8ssim.explain_view import explain_command
 
     return explain_command(args.run_dir, args.pod)
 

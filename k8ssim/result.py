@@ -105,6 +105,15 @@ class Result:
         return self.table("workloads")
 
     @property
+    def explain(self):
+        """Per-attempt scheduling decisions (runs with ``explain``); columns of ``scheduler.explain.COLUMNS``."""
+        if "explain" not in self._frames:
+            from k8ssim.explain_view import explain_frame
+
+            self._frames["explain"] = explain_frame(self.explain_records)
+        return self._frames["explain"]
+
+    @property
     def fingerprint(self) -> str:
         return self.meta["fingerprint"]
 
@@ -120,7 +129,7 @@ class Result:
             for name in TABLES:
                 self.table(name).to_parquet(os.path.join(tmp, f"{name}.parquet"), index=False)
             if self.explain_records:
-                from k8ssim.scheduler.explain import explain_frame
+                from k8ssim.explain_view import explain_frame
 
                 explain_frame(self.explain_records).to_parquet(os.path.join(tmp, "explain.parquet"), index=False)
             with open(os.path.join(tmp, "run.json"), "w", encoding="utf-8") as fh:
@@ -150,6 +159,8 @@ def load_result(run_dir: str) -> Result:
             df = pd.read_parquet(path)
             res._frames[name] = df
             res.columns[name] = (list(df.columns), [])
+    if os.path.exists(os.path.join(run_dir, "explain.parquet")):
+        res._frames["explain"] = pd.read_parquet(os.path.join(run_dir, "explain.parquet"))
     summ = os.path.join(run_dir, "summary.txt")
     if os.path.exists(summ):
         with open(summ, encoding="utf-8") as fh:
