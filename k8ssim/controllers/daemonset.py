@@ -126,6 +126,8 @@ class DaemonSetController:
         self.failed_pods_backoff = Backoff(FAILED_PODS_BACKOFF_INITIAL, FAILED_PODS_BACKOFF_MAX)
         self._wakes: dict = {}
         self._fit: dict = {}  # ds uid -> (generation, {node name: (node resourceVersion, decision)})
+        self._failures: dict = {}
+        self._retried = False
 
     def start(self) -> None:
         ensure_pod_indexes(self.store)
@@ -205,6 +207,22 @@ class DaemonSetController:
         return out
 
     def sync(self, key: str) -> None:
+        self._retried = False
+        try:
+            self._sync(key)
+        except E.StoreError:  # the apiserver refused or is down: retry with the workqueue's backoff
+            self._retry(key)
+        if not self._retried:
+            self._failures.pop(key, None)  # Forget
+
+    def _retry(self, key: str) -> None:
+        """``workqueue.DefaultControllerRateLimiter`` per-item part: 5 ms doubling up to 1000 s."""
+        self._retried = True
+        n = self._failures.get(key, 0)
+        self._failures[key] = n + 1
+        self._wake_at(key, self.engine.now + min(0.005 * 2 ** n, 1000.0))
+
+    def _sync(self, key: str) -> None:
         ns, name = split_key(key)
         ds = self.store.try_get("daemonsets", ns, name)
         if ds is None or ds.metadata.deletion_timestamp is not None:
@@ -359,14 +377,22 @@ class DaemonSetController:
         template_spec.tolerations = add_or_update_daemon_pod_tolerations(ds.spec.template.spec)
         labels = {DAEMONSET_UNIQUE_LABEL_KEY: hash_}
         pos, batch = 0, min(len(needing), SLOW_START_INITIAL_BATCH_SIZE)
-        while batch > 0:  # every create succeeds here, so the batches only shape the event order
+        failed = False
+        while batch > 0 and not failed:  # slow start: a failed batch skips the rest
             for node_name in needing[pos:pos + batch]:
                 spec = copy.copy(template_spec)
                 spec.affinity = replace_daemon_set_pod_node_name_node_affinity(template_spec.affinity, node_name)
-                pod = self.store.create(pod_from_template(ds.spec.template, ds, extra_labels=labels, spec=spec))
+                try:
+                    pod = self.store.create(pod_from_template(ds.spec.template, ds, extra_labels=labels, spec=spec))
+                except E.StoreError as e:  # e.g. refused by admission: an event, and a rate-limited retry
+                    self._record(ds, "FailedCreate", f"Error creating: {e}")
+                    failed = True
+                    continue
                 self._record(ds, "SuccessfulCreate", f"Created pod: {pod.metadata.name}")
             pos += batch
             batch = min(2 * batch, len(needing) - pos)
+        if failed:
+            self._retry(ds.key())
         for p in to_delete:
             try:
                 self.store.delete("pods", p.metadata.namespace, p.metadata.name, uid_precondition=p.metadata.uid)

@@ -187,6 +187,8 @@ class StatefulSetController:
         self.store = store
         self.queue = WorkQueue(engine, self.sync, name=self.name)
         self._wakes: dict = {}
+        self._failures: dict = {}
+        self._retried = False
 
     def start(self) -> None:
         ensure_pod_indexes(self.store)
@@ -240,6 +242,22 @@ class StatefulSetController:
         return owned
 
     def sync(self, key: str) -> None:
+        self._retried = False
+        try:
+            self._sync(key)
+        except E.StoreError:  # the apiserver refused or is down: retry with the workqueue's backoff
+            self._retry(key)
+        if not self._retried:
+            self._failures.pop(key, None)  # Forget
+
+    def _retry(self, key: str) -> None:
+        """``workqueue.DefaultControllerRateLimiter`` per-item part: 5 ms doubling up to 1000 s."""
+        self._retried = True
+        n = self._failures.get(key, 0)
+        self._failures[key] = n + 1
+        self._wake_at(key, self.engine.now + min(0.005 * 2 ** n, 1000.0))
+
+    def _sync(self, key: str) -> None:
         ns, name = split_key(key)
         s = self.store.try_get("statefulsets", ns, name)
         if s is None:
@@ -387,6 +405,11 @@ class StatefulSetController:
             created = self.store.create(pod)
         except E.AlreadyExists:
             return None
+        except E.StoreError as e:  # e.g. refused by admission: an event, and a rate-limited retry
+            self._record(s, "FailedCreate", f"create Pod {pod.metadata.name} in StatefulSet {s.metadata.name} "
+                                            f"failed error: {e}")
+            self._retry(s.key())
+            return None
         self._sync_claim_owners(s, created)
         self._record(s, "SuccessfulCreate", f"create Pod {pod.metadata.name} in StatefulSet {s.metadata.name} successful")
         return created
@@ -425,7 +448,14 @@ class StatefulSetController:
         for _, claim in persistent_volume_claims(s, get_ordinal(pod)):
             existing = self.store.try_get("persistentvolumeclaims", claim.metadata.namespace, claim.metadata.name)
             if existing is None:
-                created = self.store.create(claim)
+                try:
+                    created = self.store.create(claim)
+                except E.StoreError as e:
+                    self._record(s, "FailedCreate", f"create Claim {claim.metadata.name} for Pod {pod.metadata.name} "
+                                                    f"in StatefulSet {s.metadata.name} failed error: {e}")
+                    self._retry(s.key())
+                    ok = False
+                    continue
                 self._record(s, "SuccessfulCreate", f"create Claim {claim.metadata.name} Pod {pod.metadata.name} "
                                                     f"in StatefulSet {s.metadata.name} success")
                 self._bind_claim(created)

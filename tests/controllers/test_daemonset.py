@@ -448,3 +448,23 @@ def test_daemonset_scenario_on_a_growing_pool():
     st = c.ds().status
     assert (st.updated_number_scheduled, st.number_available, st.observed_generation) == (7, 7, 2)
     assert c.availability(order, 120.0) == (6, 1)
+
+
+def test_refused_pod_creation_is_retried_with_the_workqueue_backoff():
+    """A create refused by admission gives a FailedCreate event and a rate-limited retry
+    (DefaultControllerRateLimiter: 5 ms doubling per failure). Admission refuses until t=1."""
+    from k8ssim.store.errors import Forbidden
+
+    c = Cluster(general=1, gpu=0)
+
+    def refuse(op, pod, old):
+        if op == "CREATE" and c.engine.now < 1.0:
+            raise Forbidden("pods", pod.metadata.name, "quota exceeded")
+    c.store.add_admission("pods", refuse)
+    c.apply(EXPORTER)
+    c.run(5)
+    fails = [t for t, src, reason, key, _ in c.engine.log.rows() if src == "daemonset-controller" and reason == "FailedCreate"]
+    # two syncs fail at 0 (the set's ADDED, then its first status write); retries follow after 5 ms, then
+    # (third failure) 20 ms, 40 ms, ... so at 0.005, 0.025, 0.065, ...; the one at 0.625 is followed by 1.265
+    assert fails == pytest.approx([0.0, 0.0, 0.005, 0.025, 0.065, 0.145, 0.305, 0.625])
+    assert c.created("general-0") == [pytest.approx(1.265)]

@@ -544,3 +544,15 @@ def test_statefulset_scenario():
     st = c.sts().status
     assert (st.replicas, st.ready_replicas, st.current_replicas, st.updated_replicas) == (1, 1, 1, 1)
     assert st.current_revision == st.update_revision and st.observed_generation == 3
+
+
+def test_apiserver_outage_is_retried_not_fatal():
+    """While the apiserver is unavailable (0 to 2 s) every sync fails and is retried with the workqueue
+    backoff (5 ms doubling): attempts at 0.005 * (2^n - 1), the first after 2 s being n = 9, 2.555."""
+    c = Cluster()
+    c.apply(WEB)
+    c.store.available = False  # before the set's ADDED event is delivered
+    c.at(2.0, setattr, c.store, "available", True)
+    c.run(30)
+    assert c.created("web-0") == [pytest.approx(2.555)]
+    assert c.created("web-1") == [pytest.approx(2.555 + 6)]
