@@ -17,9 +17,23 @@ from __future__ import annotations
 
 from typing import Optional
 
-from k8ssim.scheduler.nodeinfo import ImageStateSummary, NodeInfo, PodInfo, Snapshot, zone_key
+from k8ssim.scheduler.nodeinfo import ImageStateSummary, NodeInfo, PodInfo, Snapshot, next_generation, zone_key
+from k8ssim.scheduler.nodetable import NodeTable
 
 __all__ = ["Cache", "is_terminal"]
+
+
+def _same_scheduling_view(a, b) -> bool:
+    """Whether two versions of a pod give the same PodInfo and node-table entry (same spec parts by
+    identity, same labels, namespace and deletion state)."""
+    sa, sb = a.spec, b.spec
+    ma, mb = a.metadata, b.metadata
+    if sa is not sb:
+        for f in ("containers", "init_containers", "affinity", "volumes", "overhead", "resources_requests"):
+            if getattr(sa, f, None) is not getattr(sb, f, None):
+                return False
+    return (ma.namespace == mb.namespace and ma.deletion_timestamp == mb.deletion_timestamp
+            and (ma.labels is mb.labels or ma.labels == mb.labels))
 
 
 def is_terminal(pod) -> bool:
@@ -54,6 +68,9 @@ class Cache:
         self._lists_dirty = True
         self.snapshot = Snapshot()
         self.snapshot.used_pvc_set = self._pvc_refs  # shared counter dict: ``key in`` works
+        self.table = NodeTable()
+        """The same nodes and pods as numpy columns (:mod:`k8ssim.scheduler.nodetable`), for the fast path."""
+        self.image_version = 0
 
     # -- nodes ---------------------------------------------------------------------------------
     def add_node(self, node) -> NodeInfo:
@@ -67,6 +84,7 @@ class Cache:
             self._remove_node_images(old)
         ni.set_node(node)
         self._add_node_images(ni, node)
+        self.table.set_node(self.table.row(name), node, old)
         zk = zone_key(node)
         if self._zone_of.get(name) != zk:
             self._tree_remove(name)
@@ -91,6 +109,7 @@ class Cache:
             ni.remove_node()
         else:
             del self.node_infos[name]
+        self.table.clear_node(self.table.row(name))
         self._tree_remove(name)
         self._order_dirty = True
 
@@ -105,6 +124,8 @@ class Cache:
                 del self._zones[zk]
 
     def _add_node_images(self, ni: NodeInfo, node) -> None:
+        if node.status.images:
+            self.image_version += 1
         states = {}
         name = node.metadata.name
         for img in node.status.images:
@@ -120,6 +141,8 @@ class Cache:
         ni.image_states = states
 
     def _remove_node_images(self, node) -> None:
+        if node.status.images:
+            self.image_version += 1
         name = node.metadata.name
         for img in node.status.images:
             for iname in img.names:
@@ -139,6 +162,7 @@ class Cache:
             ni = self.node_infos[node_name] = NodeInfo()
         had_aff, had_anti = bool(ni.pods_with_affinity), bool(ni.pods_with_required_anti_affinity)
         ni.add_pod(pi)
+        self.table.add_pod(self.table.row(node_name), pi, +1)
         self._pvc_ref(pi, +1)
         self._track_affinity(node_name, ni, had_aff, had_anti)
 
@@ -148,6 +172,7 @@ class Cache:
             return
         had_aff, had_anti = bool(ni.pods_with_affinity), bool(ni.pods_with_required_anti_affinity)
         if ni.remove_pod(pi):
+            self.table.add_pod(self.table.row(node_name), pi, -1)
             self._pvc_ref(pi, -1)
         self._track_affinity(node_name, ni, had_aff, had_anti)
         if ni.node is None and not ni.pods:
@@ -198,6 +223,11 @@ class Cache:
 
     def add_pod(self, pod, pod_info: Optional[PodInfo] = None) -> None:
         """``AddPod``: an assigned pod seen in the store (confirms an assumed pod)."""
+        if pod_info is None:
+            ps = self.pod_states.get(pod.metadata.uid or f"{pod.metadata.namespace}/{pod.metadata.name}")
+            if ps is not None and ps.node == pod.spec.node_name and _same_scheduling_view(ps.pod_info.pod, pod):
+                self._replace_in_place(ps, pod)
+                return
         pi = pod_info if pod_info is not None else PodInfo(pod)
         ps = self.pod_states.get(pi.key)
         if ps is not None:
@@ -205,6 +235,25 @@ class Cache:
             self.assumed.discard(pi.key)
         self._place(pi, pod.spec.node_name)
         self.pod_states[pi.key] = _PodState(pi, pod.spec.node_name, False)
+
+    def _replace_in_place(self, ps: _PodState, pod) -> None:
+        """Remove + add of a pod whose PodInfo would be unchanged (a status update, the bind of an
+        assumed pod): the same effect on the NodeInfo (list positions, generation) without
+        recomputing the PodInfo or the node table."""
+        key = ps.pod_info.key
+        pi = ps.pod_info
+        ni = self.node_infos.get(ps.node)
+        pi.pod = pod
+        if ni is not None:
+            for lst in (ni.pods_with_affinity, ni.pods_with_required_anti_affinity, ni.pods):
+                for i, p in enumerate(lst):
+                    if p is pi:
+                        lst[i] = lst[-1]
+                        lst[-1] = pi
+                        break
+            ni.generation = next_generation()
+        self.pod_states[key] = _PodState(pi, ps.node, False)
+        self.assumed.discard(key)
 
     def update_pod(self, old, new) -> None:
         """``UpdatePod``: replace the pod's info (labels, resources may have changed)."""
@@ -231,6 +280,7 @@ class Cache:
             order = self._tree_order()
             snap.node_info_list = [self.node_infos[n] for n in order]
             snap.node_info_map = {n: self.node_infos[n] for n in order}
+            self.table.set_order(order)
             self._order_dirty = False
             self._lists_dirty = True
         if self._lists_dirty:

@@ -99,10 +99,14 @@ class Scheduler:
     :param cycle_seconds: simulated duration of one scheduling attempt (default 0).
     :param explain: record every attempt (:class:`ExplainRecorder`); ``explain_pods`` limits it.
     :param registry: out-of-tree plugin classes by name (``WithFrameworkOutOfTreeRegistry``).
+    :param fast_path: run Filter + Score as a numba kernel over the node table when the profile and
+        the pod allow it (:mod:`k8ssim.scheduler.fastpath`); the placements are those of the
+        reference plugins. False: always the reference framework.
     """
 
     def __init__(self, engine, store, config: Optional[dict] = None, *, cycle_seconds: float = 0.0,
-                 explain: bool = False, explain_pods=None, registry: Optional[dict] = None):
+                 explain: bool = False, explain_pods=None, registry: Optional[dict] = None,
+                 fast_path: bool = True):
         cfg = dict(config or {})
         for k in cfg:
             if k not in CONFIG_KEYS:
@@ -157,6 +161,10 @@ class Scheduler:
         self._busy = False
         self._wakeup_pending = False
         self._watches: list = []
+        self.fast_path = bool(fast_path)
+        self._fast: dict = {}
+        self._sel_cache: dict = {}
+        self._sel_watching = False
         self.attempts = 0
         self.scheduled = 0
         self.failed_attempts = 0
@@ -182,8 +190,24 @@ class Scheduler:
 
     def _selectors_for_pod(self, pod) -> list:
         """``helper.DefaultSelector`` inputs: selectors of the Services, ReplicaSets and StatefulSets
-        in the pod's namespace that select the pod (Services as matchLabels dicts)."""
+        in the pod's namespace that select the pod (Services as matchLabels dicts). Memoised per
+        (namespace, labels) while the watches run; a selector change or an add/delete clears it
+        (as the listers behind upstream's helper follow their informers)."""
         ns, labels = pod.metadata.namespace, pod.metadata.labels
+        if self._sel_watching:
+            key = (ns, tuple(sorted(labels.items())))
+            got = self._sel_cache.get(key)
+            if got is None:
+                got = self._sel_cache[key] = self._list_selectors_for(ns, labels)
+            return got
+        return self._list_selectors_for(ns, labels)
+
+    def _on_selector_source(self, etype: str, obj, old) -> None:
+        if etype == MODIFIED and old is not None and old.spec.selector == obj.spec.selector:
+            return
+        self._sel_cache.clear()
+
+    def _list_selectors_for(self, ns: str, labels: dict) -> list:
         out: list = []
         for svc in self.store.list("services", ns):
             sel = svc.spec.selector
@@ -218,12 +242,17 @@ class Scheduler:
         """Open the watches (existing objects are delivered first, like an informer's list)."""
         self._watches.append(self.store.watch("nodes", self._on_node, send_initial_events=True))
         self._watches.append(self.store.watch("pods", self._on_pod, send_initial_events=True))
+        for res in ("services", "replicationcontrollers", "replicasets", "statefulsets"):
+            self._watches.append(self.store.watch(res, self._on_selector_source))
+        self._sel_cache.clear()
+        self._sel_watching = True
         return self
 
     def stop(self) -> None:
         for w in self._watches:
             w.stop()
         self._watches.clear()
+        self._sel_watching = False
 
     def responsible_for(self, pod) -> bool:
         return pod.spec.scheduler_name in self.frameworks
@@ -383,6 +412,20 @@ class Scheduler:
         n = len(all_nodes)
         if n == 0:
             return "", None, Status(Code.UNSCHEDULABLE_AND_UNRESOLVABLE, [ERR_NO_NODES_AVAILABLE])
+        rec = self.recorder
+        if self.fast_path and fwk.recorder is None and not self.queue.nominator.node_of and (
+                rec is None or not rec.wants(qpi.key)):
+            fp = self._fast.get(fwk.profile_name)
+            if fp is None:
+                from k8ssim.scheduler.fastpath import FastPath
+                fp = self._fast[fwk.profile_name] = FastPath(fwk, self.cache)
+            if fp.enabled:
+                pi = qpi.pod_info if qpi.pod_info.pod is pod else PodInfo(pod)
+                r = fp.schedule(pod, pi, self.next_start_node_index, self.rng)
+                if r is not None:
+                    host, processed = r
+                    self.next_start_node_index = (self.next_start_node_index + processed) % n
+                    return host, None, None
         diag = FitError(n)
         feasible, err = self._find_nodes_that_fit_pod(fwk, state, pod, all_nodes, diag)
         rec = self.recorder
