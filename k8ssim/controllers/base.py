@@ -30,7 +30,13 @@ class WorkQueue:
         if delay <= 0:
             self.add(key)
             return
-        t = self.engine.now + delay
+        self.add_at(key, self.engine.now + delay)
+
+    def add_at(self, key: str, t: float) -> None:
+        """Re-queue ``key`` at absolute simulated time ``t`` (exact, no float drift from a delay)."""
+        if t <= self.engine.now:
+            self.add(key)
+            return
         prev = self._later.get(key)
         if prev is not None and prev <= t:
             return

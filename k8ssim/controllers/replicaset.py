@@ -8,6 +8,8 @@ found through an owner-uid index rather than a label scan.
 """
 from __future__ import annotations
 
+import math
+
 from k8ssim.api.apps import ReplicaSet
 from k8ssim.api.meta import selector_matches
 from k8ssim.controllers.base import WorkQueue, controller_owner_uid, split_key
@@ -123,10 +125,10 @@ class ReplicaSetController:
             self.store.update_status(upd)
         if rs.spec.min_ready_seconds > 0 and ready > available:
             # re-check when the next ready pod becomes available (AddAfter)
-            waits = [p.ready_since() + rs.spec.min_ready_seconds - now for p in active
+            times = [p.ready_since() + rs.spec.min_ready_seconds for p in active
                      if p.is_ready() and not is_pod_available(p, rs.spec.min_ready_seconds, now)]
-            if waits:
-                self.queue.add_after(rs.key(), max(min(waits), 0.0))
+            if times:  # availability is strictly after ready + minReadySeconds (metav1.Time.Before)
+                self.queue.add_at(rs.key(), math.nextafter(min(times), math.inf))
 
 
 def new_controller(engine, store, spec=None) -> ReplicaSetController:

@@ -35,8 +35,9 @@ def _default_class(store):
 
 def _resolve(store, name: str, namespace: str, pod_name: str = "") -> tuple:
     """(value, preemption policy) of a PriorityClass name; Forbidden when not found / not allowed."""
-    if name in SYSTEM_PRIORITY_CLASSES and namespace != "kube-system":
-        raise Forbidden("pods", pod_name, f"pods with {name} priorityClass is not permitted in {namespace} namespace")
+    # The kube-system-only rule for the system classes (priorityClassPermittedInNamespace) was removed in
+    # v1.17 (kubernetes/kubernetes#76310); since then ResourceQuota limits their use. Published manifests
+    # such as kube-prometheus' node-exporter rely on that (system-cluster-critical in "monitoring").
     pc = store.try_get("priorityclasses", None, name)
     if pc is not None:
         return pc.value, pc.preemption_policy or "PreemptLowerPriority"
