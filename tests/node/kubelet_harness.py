@@ -2,7 +2,7 @@
 hand (``spec.nodeName`` set at creation, as for static or pre-bound pods)."""
 from __future__ import annotations
 
-from k8ssim.api.core import Container, ContainerImage, Node, NodeCondition, NodeSpec, NodeStatus, Pod, PodSpec, Probe
+from k8ssim.api.core import Container, ContainerImage, Namespace, Node, NodeCondition, NodeSpec, NodeStatus, Pod, PodSpec, Probe
 from k8ssim.api.meta import ObjectMeta
 from k8ssim.engine import Engine
 from k8ssim.node.kubelet import KubeletConfig, Kubelets
@@ -27,6 +27,8 @@ class Cluster:
         self.kubelets.start()
         self.history: dict = {}
         self.store.watch("pods", self._record)
+        for ns in ("default", "kube-node-lease"):
+            self.store.create(Namespace(metadata=ObjectMeta(name=ns)))
         for i, name in enumerate(nodes):
             self.store.create(Node(
                 metadata=ObjectMeta(name=name),

@@ -13,7 +13,7 @@ def brute(pr, start, gate, up, down, want_ok, count, origin=None):
     """Walk the ticks one by one: the tick completing `count` consecutive outcomes == want_ok."""
     origin = start if origin is None else origin
     run = 0
-    for k in range(0, 10_000):
+    for k in range(0, 400):
         t = origin + k * pr.period_seconds
         if t - start < pr.initial_delay_seconds or t < gate:
             continue
@@ -26,7 +26,7 @@ def brute(pr, start, gate, up, down, want_ok, count, origin=None):
 
 def test_first_run_matches_tick_by_tick_reference():
     for delay, period, thr, up, down, gate in itertools.product(
-            (0, 3, 5, 12), (1, 5, 10), (1, 2, 3), (0, 4, 15, 31), (7, 30, 45, math.inf), (0, 6, 20)):
+            (0, 5, 12), (1, 5, 10), (1, 3), (0, 4, 15, 31), (7, 30, math.inf), (0, 6, 20)):
         pr = probe(delay=delay, period=period, failure=thr, success=thr)
         k0 = probes.first_tick(pr, 0.0, 0.0, gate)
         for want in (True, False):
