@@ -72,8 +72,10 @@ class Simulation:
         self.kubelets = Kubelets(
             self.engine, self.store,
             KubeletConfig(pod_start_latency=kcfg.podStartLatency,
+                          container_runtime=kcfg.containerRuntime,
                           image_pull_bandwidth=float(parse_quantity(kcfg.imagePullBandwidth).value()),
                           default_image_size=parse_quantity(kcfg.defaultImageSize).value()),
+            behaviors=spec.podBehaviors,
         )
         from k8ssim.scheduler.framework import FrameworkError
 

@@ -99,7 +99,8 @@ class KubeletConfig(_Model):
     """Container runtime and kubelet timing (the node issue widens this)."""
 
     containerRuntime: Literal["containerd", "cri-o"] = "containerd"
-    podStartLatency: Duration = Field(default=1.0, description="sandbox + container start, without image pull")
+    podStartLatency: Optional[Duration] = Field(
+        default=None, description="sandbox + container start, without image pull (default: the runtime's profile)")
     imagePullBandwidth: QuantityStr = Field(default="100Mi", description="bytes per second per node")
     defaultImageSize: QuantityStr = "100Mi"
 

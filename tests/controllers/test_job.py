@@ -334,7 +334,7 @@ def test_e2e_always_failing_pods_back_off_from_each_failure():
     finished = [p.status.container_statuses[0].finished_at for p in pods]
     assert all(p.status.container_statuses[0].exit_code == 3 for p in pods)
     created = [p.metadata.creation_timestamp for p in pods]
-    assert [c - f for f, c in zip(finished, created[1:])] == [10.0, 20.0, 40.0]
+    assert [c - f for f, c in zip(finished, created[1:])] == pytest.approx([10.0, 20.0, 40.0], abs=1e-9)
     job = sim.store.get("jobs", "default", "flaky")
     assert job.status.failed == 4
     failed = [c for c in job.status.conditions if c.type == "Failed"]
