@@ -47,6 +47,18 @@ def _go_div(a, b):
 
 
 @njit(cache=True)
+def _udiv(x, a):
+    """``x // a`` for 0 <= x, 0 < a, both < 2**53: a float quotient corrected to the exact integer
+    (one multiply-compare), much cheaper than a 64-bit integer division."""
+    q = np.int64(float(x) / float(a))
+    if q * a > x:
+        q -= 1
+    elif (q + 1) * a <= x:
+        q += 1
+    return q
+
+
+@njit(cache=True)
 def _go_round(x):
     if x >= 0:
         return np.int64(math.floor(x + 0.5))
@@ -62,72 +74,6 @@ def _broken_linear(shape_u, shape_s, p):
                 return shape_s[0]
             return shape_s[i - 1] + _go_div((shape_s[i] - shape_s[i - 1]) * (p - shape_u[i - 1]), shape_u[i] - shape_u[i - 1])
     return shape_s[n - 1]
-
-
-@njit(cache=True)
-def _fit_score(m, alloc, used, nz, strat, sr_col, sr_nzc, sr_req, sr_w, shape_u, shape_s):
-    node_score = 0
-    weight_sum = 0
-    for j in range(sr_col.shape[0]):
-        c = sr_col[j]
-        if c < 0:
-            continue
-        a = alloc[m, c]
-        if a == 0:
-            continue
-        if sr_nzc[j] >= 0:
-            r = nz[m, sr_nzc[j]] + sr_req[j]
-        else:
-            r = used[m, c] + sr_req[j]
-        w = sr_w[j]
-        if strat == 0:
-            s = 0 if r > a else (a - r) * MAX_SCORE // a
-        elif strat == 1:
-            rr = a if r > a else r
-            s = rr * MAX_SCORE // a
-        else:
-            if r > a:
-                s = _broken_linear(shape_u, shape_s, 100)
-            else:
-                s = _broken_linear(shape_u, shape_s, r * 100 // a)
-            if s <= 0:
-                continue
-        node_score += s * w
-        weight_sum += w
-    if weight_sum == 0:
-        return 0
-    if strat == 2:
-        return _go_round(node_score / weight_sum)
-    return node_score // weight_sum
-
-
-@njit(cache=True)
-def _balanced_score(m, alloc, used, br_col, br_req, fr):
-    n = 0
-    total = 0.0
-    for j in range(br_col.shape[0]):
-        c = br_col[j]
-        if c < 0:
-            continue
-        a = alloc[m, c]
-        if a == 0:
-            continue
-        f = (used[m, c] + br_req[j]) / a
-        if f > 1:
-            f = 1.0
-        total += f
-        fr[n] = f
-        n += 1
-    std = 0.0
-    if n == 2:
-        std = abs((fr[0] - fr[1]) / 2)
-    elif n > 2:
-        mean = total / n
-        acc = 0.0
-        for i in range(n):
-            acc += (fr[i] - mean) * (fr[i] - mean)
-        std = math.sqrt(acc / n)
-    return np.int64((1 - std) * MAX_SCORE)
 
 
 @njit(cache=True)
@@ -177,7 +123,8 @@ def schedule_kernel(
     """Filter + score one pod. Returns ``(feasible_rows, totals, processed)``; rows are in visiting
     order, ``processed`` is how many nodes the filter visited."""
     n = order.shape[0]
-    ncols = alloc.shape[1]
+    rq = np.flatnonzero(preq > 0)
+    nrq = rq.shape[0]
 
     # ---- PreFilter: PodTopologySpread domain counts (DoNotSchedule) ---------------------------
     nsf = sf_gid.shape[0]
@@ -291,9 +238,9 @@ def schedule_kernel(
             if npods[m] + 1 > alloc[m, pods_col]:
                 continue
             ok = True
-            for c in range(ncols):
-                q = preq[c]
-                if q > 0 and q > alloc[m, c] - used[m, c]:
+            for j in range(nrq):
+                c = rq[j]
+                if preq[c] > alloc[m, c] - used[m, c]:
                     ok = False
                     break
             if not ok:
@@ -348,13 +295,67 @@ def schedule_kernel(
 
     # ---- Score ------------------------------------------------------------------------------------
     sc = np.empty(nf, np.int64)
+    nsr = sr_col.shape[0]
     if w_fit > 0:
         for f in range(nf):
-            totals[f] += w_fit * _fit_score(feas[f], alloc, used, nz, strat, sr_col, sr_nzc, sr_req, sr_w, shape_u, shape_s)
+            m = feas[f]
+            node_score = 0
+            weight_sum = 0
+            for j in range(nsr):
+                c = sr_col[j]
+                if c < 0:
+                    continue
+                a = alloc[m, c]
+                if a == 0:
+                    continue
+                zc = sr_nzc[j]
+                r = (nz[m, zc] if zc >= 0 else used[m, c]) + sr_req[j]
+                w = sr_w[j]
+                if strat == 0:
+                    sj = 0 if r > a else _udiv((a - r) * MAX_SCORE, a)
+                elif strat == 1:
+                    sj = _udiv((a if r > a else r) * MAX_SCORE, a)
+                else:
+                    sj = _broken_linear(shape_u, shape_s, 100 if r > a else _udiv(r * 100, a))
+                    if sj <= 0:
+                        continue
+                node_score += sj * w
+                weight_sum += w
+            if weight_sum > 0:
+                if strat == 2:
+                    totals[f] += w_fit * _go_round(node_score / weight_sum)
+                else:
+                    totals[f] += w_fit * _udiv(node_score, weight_sum)
+    nbr = br_col.shape[0]
     if w_bal > 0:
-        fr = np.empty(br_col.shape[0], np.float64)
+        fr = np.empty(nbr, np.float64)
         for f in range(nf):
-            totals[f] += w_bal * _balanced_score(feas[f], alloc, used, br_col, br_req, fr)
+            m = feas[f]
+            k = 0
+            total = 0.0
+            for j in range(nbr):
+                c = br_col[j]
+                if c < 0:
+                    continue
+                a = alloc[m, c]
+                if a == 0:
+                    continue
+                fj = (used[m, c] + br_req[j]) / a
+                if fj > 1:
+                    fj = 1.0
+                total += fj
+                fr[k] = fj
+                k += 1
+            std = 0.0
+            if k == 2:
+                std = abs((fr[0] - fr[1]) / 2)
+            elif k > 2:
+                mean = total / k
+                acc = 0.0
+                for i in range(k):
+                    acc += (fr[i] - mean) * (fr[i] - mean)
+                std = math.sqrt(acc / k)
+            totals[f] += w_bal * np.int64((1 - std) * MAX_SCORE)
     if w_taint > 0:
         for f in range(nf):
             sc[f] = taint_pref_set[taint_set[feas[f]]]
@@ -368,8 +369,10 @@ def schedule_kernel(
         for f in range(nf):
             totals[f] += w_naff * sc[f]
     if w_img > 0:
+        zero_img = w_img * _image_score(0, n_containers)
         for f in range(nf):
-            totals[f] += w_img * _image_score(img_sum[feas[f]], n_containers)
+            s = img_sum[feas[f]]
+            totals[f] += zero_img if s == 0 else w_img * _image_score(s, n_containers)
     nss = ss_gid.shape[0]
     if w_pts > 0 and nss > 0:
         ignored = np.zeros(nf, np.uint8)
