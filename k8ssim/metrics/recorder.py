@@ -10,8 +10,8 @@ from k8ssim.api.resources import pod_requests
 
 POD_COLUMNS = [
     "namespace", "name", "uid", "owner_kind", "owner_name", "node", "phase", "priority", "qos_class",
-    "cpu_request_m", "memory_request_bytes", "created", "scheduled", "started", "ready", "finished", "deleted",
-    "restarts", "reason",
+    "cpu_request_m", "memory_request_bytes", "created", "scheduled", "started", "ready", "finished",
+    "terminating", "deleted", "restarts", "reason",
 ]
 NODE_COLUMNS = [
     "name", "pool", "zone", "instance_type", "cpu_allocatable_m", "memory_allocatable_bytes", "pods_allocatable",
@@ -81,7 +81,8 @@ class Recorder:
                 "node": "", "phase": pod.status.phase, "priority": pod.spec.priority or 0, "qos_class": "",
                 "cpu_request_m": req.get("cpu", 0), "memory_request_bytes": req.get("memory", 0),
                 "created": pod.metadata.creation_timestamp if pod.metadata.creation_timestamp is not None else now,
-                "scheduled": None, "started": None, "ready": None, "finished": None, "deleted": None,
+                "scheduled": None, "started": None, "ready": None, "finished": None, "terminating": None,
+                "deleted": None,
                 "restarts": 0, "reason": "",
             }
         st = pod.status
@@ -97,6 +98,8 @@ class Recorder:
             row["ready"] = now
         if st.phase in ("Succeeded", "Failed") and row["finished"] is None:
             row["finished"] = now
+        if row["terminating"] is None and pod.metadata.deletion_timestamp is not None:
+            row["terminating"] = now
         if st.reason:
             row["reason"] = st.reason
         row["restarts"] = sum(cs.restart_count for cs in st.container_statuses)
