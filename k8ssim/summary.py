@@ -62,11 +62,12 @@ def summarize(sim, result) -> str:
             out.append(f"... and {len(nodes) - MAX_NODE_ROWS} more nodes")
         out.append("")
     pods = store.list("pods")
-    phases = Counter(p.status.phase for p in pods)
+    terminating = sum(1 for p in pods if p.metadata.deletion_timestamp is not None)
+    phases = Counter(p.status.phase for p in pods if p.metadata.deletion_timestamp is None)
     pending = [p for p in pods if p.status.phase == "Pending" and not p.spec.node_name]
     out.append("PODS: " + ", ".join(f"{phases.get(ph, 0)} {ph.lower()}" for ph in
                                     ("Running", "Pending", "Succeeded", "Failed")) +
-               f" ({len(pending)} unscheduled)")
+               f", {terminating} terminating ({len(pending)} unscheduled)")
     for p in pending[:10]:
         cond = p.status.condition("PodScheduled")
         why = cond.message if cond is not None and cond.message else "waiting to be scheduled"

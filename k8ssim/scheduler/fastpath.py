@@ -145,8 +145,12 @@ class FastPath:
         self._taints: dict = {}
         self._images: dict = {}
         self._inc_terms: dict = {}
+        self._plans: dict = {}
+        self.selector_version = lambda: None
+        """Version of the selectors behind ``selectors_for_pod`` (None: unknown, plans are not cached)."""
         self.calls = 0
         self.fallbacks = 0
+        self.plan_hits = 0
 
     # -- eligibility ---------------------------------------------------------------------------
     def eligible(self, pod, pi) -> bool:
@@ -405,17 +409,43 @@ class FastPath:
         """One kernel call: ``(feasible rows in visiting order, weighted totals, processed)``.
         ``weights`` overrides the profile's score weights by key (fit, bal, taint, naff, img, pts,
         ipa); 0 leaves a plugin out (used by the property tests to compare plugin by plugin)."""
+        t = self.table
+        spec = pod.spec
+        has_ports = self.f_ports and any(p.host_port > 0 for c in spec.containers for p in c.ports)
+        sel_version = self.selector_version()
+        key = parts = token = None
+        if weights is None and not has_ports and sel_version is not None:
+            meta = pod.metadata
+            parts = (spec.containers, spec.init_containers, spec.affinity, spec.topology_spread_constraints,
+                     spec.tolerations, spec.node_selector, spec.overhead, spec.resources_requests)
+            key = (tuple(map(id, parts)), meta.namespace, tuple(sorted(meta.labels.items())))
+            token = (t.static_version, len(t.terms), len(t.taint_sets), t.alloc.shape[1], self.cache.image_version,
+                     sel_version)
+            ent = self._plans.get(key)
+            if ent is not None and ent[1] == token and all(a is b for a, b in zip(ent[0], parts)):
+                self.plan_hits += 1
+                return self.kernel(t.order, start, num_to_find, t.alloc, t.used, t.nz, t.npods, t.lab, t.nlabels,
+                                   t.taint_set, t.gcount, t.tcount, *ent[2])
+        args = self._plan(pod, pi, weights, has_ports)
+        if key is not None:
+            if len(self._plans) > 4096:
+                self._plans.clear()
+            self._plans[key] = (parts, token, args)
+        return self.kernel(t.order, start, num_to_find, t.alloc, t.used, t.nz, t.npods, t.lab, t.nlabels,
+                           t.taint_set, t.gcount, t.tcount, *args)
+
+    def _plan(self, pod, pi, weights: Optional[dict], has_ports: bool) -> tuple:
+        """The pod-dependent kernel arguments (everything after the node table's arrays)."""
         W = dict(self.w)
         if weights is not None:
             W.update(weights)
         t = self.table
-        order = t.order
-        n = order.shape[0]
+        n = t.order.shape[0]
         spec = pod.spec
         meta = pod.metadata
         ns = meta.namespace
         static_ok, aff_match, taint_ok_set, taint_pref_set, naff_pref = self._static(pod)
-        if self.f_ports and spec.containers and any(p.host_port > 0 for c in spec.containers for p in c.ports):
+        if has_ports:
             static_ok = self._ports_mask(pod, static_ok)
 
         # NodeResourcesFit filter
@@ -477,9 +507,8 @@ class FastPath:
             ipa_f = (e, e, -1, e, False, e, e)
         if ipa_s is None:
             ipa_s = (e, e, e, e)
-        feas, totals, processed = self.kernel(
-            order, start, num_to_find,
-            t.alloc, t.used, t.nz, t.npods, t.lab, t.nlabels, t.taint_set, t.gcount, t.tcount, nvals,
+        return (
+            nvals,
             static_ok, aff_match, taint_ok_set, taint_pref_set, naff_pref, img_sum,
             fit is not None, preq, t.res_col["pods"],
             w_fit, strat, sr[0], sr[1], sr[2], sr[3], shape_u, shape_s,
@@ -490,7 +519,6 @@ class FastPath:
             *ipa_f,
             w_ipa, *ipa_s,
         )
-        return feas, totals, processed
 
     def _score_resources(self, pod, resources, use_requested: bool, reqs=None) -> tuple:
         t = self.table

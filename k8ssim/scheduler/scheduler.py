@@ -165,6 +165,7 @@ class Scheduler:
         self._fast: dict = {}
         self._sel_cache: dict = {}
         self._sel_watching = False
+        self._sel_version = 0
         self.attempts = 0
         self.scheduled = 0
         self.failed_attempts = 0
@@ -206,6 +207,7 @@ class Scheduler:
         if etype == MODIFIED and old is not None and old.spec.selector == obj.spec.selector:
             return
         self._sel_cache.clear()
+        self._sel_version += 1
 
     def _list_selectors_for(self, ns: str, labels: dict) -> list:
         out: list = []
@@ -419,6 +421,7 @@ class Scheduler:
             if fp is None:
                 from k8ssim.scheduler.fastpath import FastPath
                 fp = self._fast[fwk.profile_name] = FastPath(fwk, self.cache)
+                fp.selector_version = lambda: self._sel_version if self._sel_watching else None
             if fp.enabled:
                 pi = qpi.pod_info if qpi.pod_info.pod is pod else PodInfo(pod)
                 r = fp.schedule(pod, pi, self.next_start_node_index, self.rng)
