@@ -49,22 +49,29 @@ def make_nodes(n: int) -> list:
 
 
 def make_pods(kind: str, count: int) -> list:
+    """Pods as a controller makes them: pods of one group share their template's spec."""
     pods = []
+    specs: dict = {}
     for i in range(count):
-        labels = {"app": f"app-{i % 50}"}
+        g = i % 50
+        labels = {"app": f"app-{g}"}
         affinity = None
         if kind == "anti-affinity":
+            g = 0
             labels = {"color": "green"}
             term = PodAffinityTerm(topology_key=HOST, label_selector=LabelSelector(match_labels={"color": "green"}))
             affinity = Affinity(pod_anti_affinity=PodAffinity(required=[term]))
         elif kind == "affinity":
-            labels = {"team": f"t{i % 10}"}
-            term = PodAffinityTerm(topology_key=ZONE, label_selector=LabelSelector(match_labels={"team": f"t{i % 10}"}))
+            g = i % 10
+            labels = {"team": f"t{g}"}
+            term = PodAffinityTerm(topology_key=ZONE, label_selector=LabelSelector(match_labels={"team": f"t{g}"}))
             affinity = Affinity(pod_affinity=PodAffinity(required=[term]))
-        req = {"cpu": 100 + 50 * (i % 7), "memory": (128 + 64 * (i % 5)) * MI}
-        c = Container(name="c", image="registry.k8s.io/pause:3.10", requests=req)
-        pods.append(Pod(metadata=ObjectMeta(name=f"{kind}-{i}", namespace="default", labels=labels),
-                        spec=PodSpec(containers=[c], affinity=affinity)))
+        spec = specs.get(g)
+        if spec is None:
+            req = {"cpu": 100 + 50 * (g % 7), "memory": (128 + 64 * (g % 5)) * MI}
+            c = Container(name="c", image="registry.k8s.io/pause:3.10", requests=req)
+            spec = specs[g] = PodSpec(containers=[c], affinity=affinity)
+        pods.append(Pod(metadata=ObjectMeta(name=f"{kind}-{i}", namespace="default", labels=dict(labels)), spec=spec))
     return pods
 
 

@@ -272,9 +272,11 @@ class Cache:
         return ps.node if ps is not None else ""
 
     # -- snapshot ------------------------------------------------------------------------------
-    def update_snapshot(self) -> Snapshot:
+    def update_snapshot(self, lists: bool = True) -> Snapshot:
         """``UpdateSnapshot``: bring the snapshot's derived lists up to date (O(1) when nothing
-        structural changed)."""
+        structural changed). ``lists=False`` updates only the node order (and the node table's);
+        the lists of nodes with affinity pods stay stale until the next full update (the fast path
+        does not read them)."""
         snap = self.snapshot
         if self._order_dirty:
             order = self._tree_order()
@@ -283,7 +285,7 @@ class Cache:
             self.table.set_order(order)
             self._order_dirty = False
             self._lists_dirty = True
-        if self._lists_dirty:
+        if self._lists_dirty and lists:
             snap.have_pods_with_affinity_list = [
                 ni for ni in snap.node_info_list if ni.name in self._affinity_nodes]
             snap.have_pods_with_required_anti_affinity_list = [

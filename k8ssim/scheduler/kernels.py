@@ -127,15 +127,19 @@ def schedule_kernel(
     nrq = rq.shape[0]
 
     # ---- PreFilter: PodTopologySpread domain counts (DoNotSchedule) ---------------------------
+    maxv = 1
+    for i in range(nvals.shape[0]):
+        if nvals[i] + 1 > maxv:
+            maxv = nvals[i] + 1
     nsf = sf_gid.shape[0]
     sf_min = np.zeros(nsf, np.int64)
-    sf_dc = []
-    sf_has = []
+    sf_dc = np.zeros((nsf, maxv), np.int64)
+    sf_has = np.zeros((nsf, maxv), np.uint8)
+    dom_order = np.empty(maxv, np.int64)
     for i in range(nsf):
         k = sf_key[i]
-        dc = np.zeros(nvals[k] + 1, np.int64)
-        has = np.zeros(nvals[k] + 1, np.uint8)
-        dom_order = np.empty(nvals[k] + 1, np.int64)
+        dc = sf_dc[i]
+        has = sf_has[i]
         nd = 0
         g = sf_gid[i]
         for t in range(n):
@@ -180,27 +184,24 @@ def schedule_kernel(
             elif num < p1n:
                 p1v, p1n = v, num
         sf_min[i] = 0 if nd < sf_mindom[i] else p0n
-        sf_dc.append(dc)
-        sf_has.append(has)
 
     # ---- PreFilter: InterPodAffinity domain counts -----------------------------------------------
     nea = ea_tid.shape[0]
-    ea_block = []
+    ea_block = np.zeros((nea, maxv), np.uint8)
     for i in range(nea):
         k = ea_key[i]
-        b = np.zeros(nvals[k] + 1, np.uint8)
+        b = ea_block[i]
         tid = ea_tid[i]
         for t in range(n):
             m = order[t]
             if tcount[tid, m] > 0 and lab[m, k] >= 0:
                 b[lab[m, k]] = 1
-        ea_block.append(b)
     naf = af_keys.shape[0]
-    af_dc = []
+    af_dc = np.zeros((naf, maxv), np.int64)
     af_total = 0
     for i in range(naf):
         k = af_keys[i]
-        dc = np.zeros(nvals[k] + 1, np.int64)
+        dc = af_dc[i]
         if af_gid >= 0:
             for t in range(n):
                 m = order[t]
@@ -208,19 +209,17 @@ def schedule_kernel(
                 if c > 0 and lab[m, k] >= 0:
                     dc[lab[m, k]] += c
                     af_total += c
-        af_dc.append(dc)
     naa = aa_gid.shape[0]
-    aa_dc = []
+    aa_dc = np.zeros((naa, maxv), np.int64)
     for i in range(naa):
         k = aa_key[i]
-        dc = np.zeros(nvals[k] + 1, np.int64)
+        dc = aa_dc[i]
         g = aa_gid[i]
         for t in range(n):
             m = order[t]
             c = gcount[g, m]
             if c > 0 and lab[m, k] >= 0:
                 dc[lab[m, k]] += c
-        aa_dc.append(dc)
 
     # ---- Filter: visit from start until num_to_find feasible ------------------------------------
     feas = np.empty(min(n, num_to_find), np.int64)
@@ -251,7 +250,7 @@ def schedule_kernel(
             if v < 0:
                 ok = False
                 break
-            mn = sf_dc[i][v] if sf_has[i][v] else 0
+            mn = sf_dc[i, v] if sf_has[i, v] else 0
             if mn + sf_self[i] - sf_min[i] > sf_skew[i]:
                 ok = False
                 break
@@ -264,7 +263,7 @@ def schedule_kernel(
                 if v < 0:
                     ok = False
                     break
-                if af_dc[i][v] <= 0:
+                if af_dc[i, v] <= 0:
                     exist = False
             if not ok:
                 continue
@@ -272,14 +271,14 @@ def schedule_kernel(
                 continue
         for i in range(naa):
             v = lab[m, aa_key[i]]
-            if v >= 0 and aa_dc[i][v] > 0:
+            if v >= 0 and aa_dc[i, v] > 0:
                 ok = False
                 break
         if not ok:
             continue
         for i in range(nea):
             v = lab[m, ea_key[i]]
-            if v >= 0 and ea_block[i][v]:
+            if v >= 0 and ea_block[i, v]:
                 ok = False
                 break
         if not ok:

@@ -409,14 +409,14 @@ class Scheduler:
     def _schedule_pod(self, fwk, state: CycleState, qpi) -> tuple:
         """``schedulePod`` → (host, FitError | None, error Status | None)."""
         pod = qpi.pod
-        snap = self.cache.update_snapshot()
+        fast = self.fast_path and fwk.recorder is None and not self.queue.nominator.node_of
+        snap = self.cache.update_snapshot(lists=not fast)
         all_nodes = snap.node_info_list
         n = len(all_nodes)
         if n == 0:
             return "", None, Status(Code.UNSCHEDULABLE_AND_UNRESOLVABLE, [ERR_NO_NODES_AVAILABLE])
         rec = self.recorder
-        if self.fast_path and fwk.recorder is None and not self.queue.nominator.node_of and (
-                rec is None or not rec.wants(qpi.key)):
+        if fast and (rec is None or not rec.wants(qpi.key)):
             fp = self._fast.get(fwk.profile_name)
             if fp is None:
                 from k8ssim.scheduler.fastpath import FastPath
@@ -429,6 +429,8 @@ class Scheduler:
                     host, processed = r
                     self.next_start_node_index = (self.next_start_node_index + processed) % n
                     return host, None, None
+        if fast:
+            snap = self.cache.update_snapshot()  # the reference plugins read the affinity lists
         diag = FitError(n)
         feasible, err = self._find_nodes_that_fit_pod(fwk, state, pod, all_nodes, diag)
         rec = self.recorder
