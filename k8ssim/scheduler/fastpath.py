@@ -417,8 +417,11 @@ class FastPath:
         if weights is None and not has_ports and sel_version is not None:
             meta = pod.metadata
             parts = (spec.containers, spec.init_containers, spec.affinity, spec.topology_spread_constraints,
-                     spec.tolerations, spec.node_selector, spec.overhead, spec.resources_requests)
-            key = (tuple(map(id, parts)), meta.namespace, tuple(sorted(meta.labels.items())))
+                     spec.overhead, spec.resources_requests)
+            # pods of one controller share their template's parts (by identity); admission may give
+            # each pod its own tolerations / nodeSelector, so those are keyed by value
+            key = (tuple(map(id, parts)), tuple(spec.tolerations), tuple(sorted(spec.node_selector.items())),
+                   meta.namespace, tuple(sorted(meta.labels.items())))
             token = (t.static_version, len(t.terms), len(t.taint_sets), t.alloc.shape[1], self.cache.image_version,
                      sel_version)
             ent = self._plans.get(key)
