@@ -28,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="override a scenario value, e.g. --set spec.cluster.nodePools[0].count=5 (repeatable)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.add_argument("--explain", action="store_true", help="record every scheduling attempt (for `k8ssim explain`)")
+    r.add_argument("--check-invariants", action="store_true",
+                   help="check cluster invariants after every event (slower); a violation exits 3")
     r.add_argument("-q", "--quiet", action="store_true", help="no summary")
 
     v = sub.add_parser("validate", help="check scenario files and Kubernetes manifests")
@@ -86,13 +88,18 @@ def cmd_run(args) -> int:
     except InputError as e:
         _print_diagnostics(e)
         return EXIT_INPUT
+    from k8ssim.invariants import InvariantViolation
     from k8ssim.simulation import Simulation
 
     try:
-        result = Simulation(loaded, record_explain=args.explain).run(progress=_Progress(not args.no_progress))
+        sim = Simulation(loaded, record_explain=args.explain, check_invariants=args.check_invariants)
+        result = sim.run(progress=_Progress(not args.no_progress))
     except InputError as e:
         _print_diagnostics(e)
         return EXIT_INPUT
+    except InvariantViolation as e:
+        print(f"\nerror: {e}", file=sys.stderr)
+        return EXIT_INVARIANT
     path = result.write(out)
     if not args.quiet:
         print(result.summary_text, end="")

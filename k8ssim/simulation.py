@@ -46,7 +46,8 @@ def build_controllers(engine, store, spec) -> list:
 class Simulation:
     """One cluster for one scenario: ``Simulation(loaded).run()``."""
 
-    def __init__(self, loaded, *, keep_events: bool = True, record_explain: bool = False):
+    def __init__(self, loaded, *, keep_events: bool = True, record_explain: bool = False,
+                 check_invariants: bool = False):
         from k8ssim.admission import DefaultTolerationSeconds, NamespaceExists
         from k8ssim.engine import Engine
         from k8ssim.metrics.recorder import Recorder
@@ -61,6 +62,11 @@ class Simulation:
         self.spec = spec
         self.engine = Engine(spec.seed, keep_events=keep_events)
         self.store = Store(self.engine)
+        self.checker = None
+        if check_invariants:  # first watcher of all: it sees every write in revision order
+            from k8ssim.invariants import InvariantChecker
+
+            self.checker = InvariantChecker(self.engine, self.store).start()
         install_priority_admission(self.store)
         self.store.add_admission("pods", DefaultTolerationSeconds())
         ns_check = NamespaceExists(self.store)
@@ -181,6 +187,8 @@ class Simulation:
             if progress:
                 progress(self.engine.now, until)
         self.recorder.sample()  # the state at the end of the run (events at t == duration are not run)
+        if self.checker is not None:
+            self.checker.finish()
         gc.set_threshold(*old_threshold)
         gc.unfreeze()
         self.wall_time = time.perf_counter() - t0
@@ -188,9 +196,11 @@ class Simulation:
 
 
 def run(scenario, seed: Optional[int] = None, overrides=None, *, progress=None, keep_events: bool = True,
-        record_explain: bool = False):
-    """Load and run a scenario (path, YAML text or dict). Raises :class:`InputError` on bad input."""
+        record_explain: bool = False, check_invariants: bool = False):
+    """Load and run a scenario (path, YAML text or dict). Raises :class:`InputError` on bad input and
+    :class:`k8ssim.invariants.InvariantViolation` when ``check_invariants`` catches a broken rule."""
     from k8ssim.scenario.loader import load_scenario
 
     loaded = load_scenario(scenario, overrides=overrides, seed=seed)
-    return Simulation(loaded, keep_events=keep_events, record_explain=record_explain).run(progress=progress)
+    return Simulation(loaded, keep_events=keep_events, record_explain=record_explain,
+                      check_invariants=check_invariants).run(progress=progress)

@@ -269,7 +269,5 @@ SCALE_DOWN_MID_ROLLOUT = {
                           {"at": "2s", "scale": {"deployment": "r0", "replicas": 1}}]}}
 
 
-@pytest.mark.xfail(strict=True, reason="DeploymentController.sync lets rolling.DeploymentError escape instead of "
-                                       "requeueing (deployment_controller.go handleErr)")
 def test_scale_down_mid_rollout_keeps_every_invariant():
     run_checked(SCALE_DOWN_MID_ROLLOUT)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Callable
 
+BASE_DELAY = 0.005  # workqueue.DefaultControllerRateLimiter: 5 ms ...
+MAX_DELAY = 1000.0  # ... doubling to 1000 s
+
 
 class WorkQueue:
     def __init__(self, engine, handler: Callable[[str], None], *, name: str, sync_delay: float = 0.0):
@@ -18,6 +21,7 @@ class WorkQueue:
         self.sync_delay = sync_delay
         self._pending: set = set()
         self._later: dict = {}  # key -> earliest scheduled time
+        self._failures: dict = {}  # key -> consecutive failed syncs (rate limiter)
 
     def add(self, key: str) -> None:
         if key in self._pending:
@@ -42,6 +46,17 @@ class WorkQueue:
             return
         self._later[key] = t
         self.engine.call_at(t, self._fire_later, key, t)
+
+    def add_rate_limited(self, key: str) -> None:
+        """``AddRateLimited`` with the default controller rate limiter's per-item exponential backoff
+        (``ItemExponentialFailureRateLimiter(5ms, 1000s)``)."""
+        n = self._failures.get(key, 0)
+        self._failures[key] = n + 1
+        self.add_after(key, min(BASE_DELAY * (2 ** n), MAX_DELAY))
+
+    def forget(self, key: str) -> None:
+        """``Forget``: a successful sync resets the key's backoff."""
+        self._failures.pop(key, None)
 
     def _fire_later(self, key: str, t: float) -> None:
         if self._later.get(key) == t:

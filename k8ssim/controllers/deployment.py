@@ -60,25 +60,45 @@ class DeploymentController:
 
     # -------------------------------------------------------------------------------------- sync
     def sync(self, key: str) -> None:
+        """``syncDeployment``; an error requeues the key with the controller's rate limiter
+        (``handleErr``: 5 ms doubling to 1000 s), as upstream does."""
+        try:
+            self._sync_deployment(key)
+        except du.DeploymentError as e:
+            self.engine.log.record(self.engine.now, self.name, "SyncError", key, str(e))
+            self.queue.add_rate_limited(key)
+            return
+        self.queue.forget(key)
+
+    def _sync_deployment(self, key: str) -> None:
         ns, name = split_key(key)
         d = self.store.try_get("deployments", ns, name)
         if d is None or d.metadata.deletion_timestamp is not None:
             return
         rss = self._claim_replica_sets(d)
-        if d.spec.paused:
-            new_rs = du.find_new_replica_set(d, rss)
-            _, old = du.find_old_replica_sets(d, rss)
-            self._sync_status(d, new_rs, old)
-            return
-        new_rs, old_rss = self._get_all_replica_sets(d, rss, create=False)
-        if self._is_scaling_event(d, [new_rs] + old_rss):
-            self._scale(d, new_rs, old_rss)
-            self._sync_status(d, new_rs, old_rss)
+        if d.spec.paused or self._is_scaling_event(d, rss):
+            self._sync(d, rss)
             return
         if d.spec.strategy.type == "Recreate":
+            new_rs, old_rss = self._get_all_replica_sets(d, rss, create=False)
             self._rollout_recreate(d, new_rs, old_rss)
         else:
+            new_rs, old_rss = self._get_all_replica_sets(d, rss, create=True)
             self._rollout_rolling(d, new_rs, old_rss)
+
+    def _sync(self, d: Deployment, rss: list) -> None:
+        """``sync``: proportional scaling (paused or a replicas change), cleanup when paused, status."""
+        new_rs, old_rss = self._get_all_replica_sets(d, rss, create=False)
+        self._scale(d, new_rs, old_rss)
+        new_rs, old_rss = self._refresh(new_rs), [self._refresh(r) for r in old_rss]
+        if d.spec.paused:
+            self._cleanup(d, old_rss)
+        self._sync_status(d, new_rs, old_rss)
+
+    def _refresh(self, rs):
+        if rs is None:
+            return None
+        return self.store.try_get("replicasets", rs.metadata.namespace, rs.metadata.name) or rs
 
     def _claim_replica_sets(self, d: Deployment) -> list:
         owned = list(self.store.by_index("replicasets", RS_OWNER_INDEX, d.metadata.uid))
@@ -100,7 +120,7 @@ class DeploymentController:
                 upd.metadata.annotations[du.REVISION_ANNOTATION] = str(new_revision)
                 new_rs = self.store.update(upd)
             return new_rs, all_old
-        if not create and d.spec.strategy.type == "Recreate":
+        if not create:
             return None, all_old
         return self._create_new_rs(d, rss, all_old, new_revision), all_old
 
@@ -128,6 +148,7 @@ class DeploymentController:
         return created
 
     def _is_scaling_event(self, d: Deployment, rss: list) -> bool:
+        """``isScalingEvent``: an active ReplicaSet's desired-replicas annotation differs from the spec."""
         for rs in du.filter_active_replica_sets(rss):
             desired = rs.metadata.annotations.get(du.DESIRED_REPLICAS_ANNOTATION)
             if desired is not None and desired != str(d.spec.replicas):
@@ -156,8 +177,7 @@ class DeploymentController:
         for a in step.actions:
             self._apply(d, a)
         if step.actions:
-            new_rs = self.store.try_get("replicasets", d.metadata.namespace, new_rs.metadata.name) or new_rs
-            old_rss = [self.store.try_get("replicasets", r.metadata.namespace, r.metadata.name) or r for r in old_rss]
+            new_rs, old_rss = self._refresh(new_rs), [self._refresh(r) for r in old_rss]
         elif du.deployment_complete(d, self._calculate_status(d, new_rs, old_rss)):
             self._cleanup(d, old_rss)
         self._sync_status(d, new_rs, old_rss)

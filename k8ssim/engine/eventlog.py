@@ -27,11 +27,15 @@ _CHUNK = 4096
 class EventLog:
     """Canonical, ordered log of what happened, with an incremental fingerprint.
 
-    ``keep=True`` keeps every record for the events table (:meth:`rows`); with ``keep=False`` records are
-    hashed and dropped, so memory stays flat.
+    ``keep=True`` keeps every record for the events table (:meth:`rows`); with ``keep=False`` the
+    apiserver's write records (the bulk: one per store write) are hashed and dropped, so memory stays
+    flat, while the components' events (Scheduled, Started, Killing, ...) are still kept.
     """
 
-    __slots__ = ("keep", "_buf", "_hashed", "_dropped", "_h", "record")
+    __slots__ = ("keep", "_buf", "_hashed", "_dropped", "_h", "record", "_components")
+
+    #: source of the store's write records, dropped with keep=False
+    STORE_SOURCE = "apiserver"
 
     def __init__(self, keep: bool = True):
         self.keep: bool = keep
@@ -39,6 +43,7 @@ class EventLog:
         self._buf: list[tuple] = []  # records; those before _hashed are already in the hash
         self._hashed = 0
         self._dropped = 0  # records hashed and then dropped (keep=False)
+        self._components: list[tuple] = []  # keep=False: the non-store records flushed so far
         self._h = hashlib.blake2b(digest_size=32, person=b"k8ssim.eventlog")
         # Bind the hot path once: ``record`` is an instance attribute (a closure), which saves the
         # method lookup and attribute loads on every call.
@@ -76,6 +81,8 @@ class EventLog:
         if self.keep:
             self._hashed = len(buf)
         else:
+            store = self.STORE_SOURCE
+            self._components.extend(r for r in buf if r[1] != store)
             self._dropped += len(buf)
             buf.clear()  # same list object: the bound ``record`` closure keeps appending to it
             self._hashed = 0
@@ -95,11 +102,12 @@ class EventLog:
         return self.count
 
     def rows(self) -> list[tuple]:
-        """Kept records as ``(time, source, kind, key, detail)`` tuples (time as float), in order.
-
-        Raises ``RuntimeError`` if the log was created with ``keep=False``."""
+        """Kept records as ``(time, source, kind, key, detail)`` tuples (time as float), in order
+        (with ``keep=False``: the components' records only, no apiserver writes)."""
         if not self.keep:
-            raise RuntimeError("EventLog(keep=False) does not keep records")
+            store = self.STORE_SOURCE
+            recs = self._components + [r for r in self._buf if r[1] != store]
+            return [(float(t), s, k, key, d) for (t, s, k, key, d) in recs]
         return [(float(t), s, k, key, d) for (t, s, k, key, d) in self._buf]
 
     def __iter__(self) -> Iterator[tuple]:
