@@ -8,7 +8,7 @@ back, ``MissSchedule`` when too late), apply ``concurrencyPolicy`` (Forbid skips
 ``JobAlreadyActive``, Replace deletes the active Jobs), create the Job ``<cronjob>-<scheduled Unix
 minutes>`` with the ``batch.kubernetes.io/cronjob-scheduled-timestamp`` annotation and requeue at the
 next schedule time + 100 ms (``nextScheduleDelta``). Schedules run in simulated time
-(:mod:`k8ssim.controllers.cron`: time 0 = 2026-01-01T00:00:00Z), in UTC unless ``timeZone``.
+(:mod:`k8ssim.api.cron`: time 0 = 2026-01-01T00:00:00Z), in UTC unless ``timeZone``.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from typing import Optional
 from k8ssim.api.batch import Job
 from k8ssim.api.meta import ObjectMeta
 from k8ssim.controllers.base import WorkQueue, controller_owner_uid, split_key
-from k8ssim.controllers.cron import format_rfc3339, load_location, parse_standard, to_unix
+from k8ssim.api.cron import format_rfc3339, load_location, parse_standard, to_unix
 from k8ssim.controllers.job import finished_condition
 from k8ssim.controllers.podcontrol import owner_reference
 from k8ssim.store.errors import AlreadyExists, StoreError

@@ -313,19 +313,20 @@ def is_saturated(d: Deployment, rs: Optional[ReplicaSet]) -> bool:
 # -------------------------------------------------------------------------- template hashing
 
 
-def _canonical(obj):
+def canonical(obj):
+    """Plain JSON-able data of a dataclass tree (``raw`` manifests left out), for hashing and equality."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: _canonical(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.name != "raw"}
+        return {f.name: canonical(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.name != "raw"}
     if isinstance(obj, dict):
-        return {str(k): _canonical(v) for k, v in obj.items()}
+        return {str(k): canonical(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_canonical(v) for v in obj]
+        return [canonical(v) for v in obj]
     return obj
 
 
 def _template_without_hash(t: PodTemplateSpec) -> dict:
     labels = {k: v for k, v in t.labels.items() if k != DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY}
-    return {"labels": labels, "annotations": dict(t.annotations), "spec": _canonical(t.spec)}
+    return {"labels": labels, "annotations": dict(t.annotations), "spec": canonical(t.spec)}
 
 
 def fnv32a(data: bytes, h: int = 0x811C9DC5) -> int:

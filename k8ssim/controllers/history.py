@@ -13,7 +13,6 @@ so names have upstream's shape (``web-6c9f8d7b5``) but are not byte-equal to a r
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import struct
 from typing import Iterable, Optional
@@ -21,7 +20,7 @@ from typing import Iterable, Optional
 from k8ssim.api.apps import ControllerRevision, PodTemplateSpec
 from k8ssim.api.meta import ObjectMeta
 from k8ssim.controllers.base import controller_owner_uid
-from k8ssim.controllers.deployment_util import fnv32a, safe_encode_string
+from k8ssim.controllers.deployment_util import canonical, fnv32a, safe_encode_string
 from k8ssim.controllers.podcontrol import owner_reference
 from k8ssim.store import errors as E
 
@@ -33,20 +32,10 @@ REVISION_OWNER_INDEX = "controller-uid"
 _MAX_PREFIX = 223  # 253 - 1 - 29 (ControllerRevisionName keeps room for the hash)
 
 
-def _canonical(obj):
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: _canonical(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.name != "raw"}
-    if isinstance(obj, dict):
-        return {str(k): _canonical(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_canonical(v) for v in obj]
-    return obj
-
-
 def template_data(template: PodTemplateSpec) -> str:
     """The canonical JSON of a pod template: what a revision records and compares."""
     body = {"labels": dict(template.labels), "annotations": dict(template.annotations),
-            "spec": _canonical(template.spec)}
+            "spec": canonical(template.spec)}
     return json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
 
 

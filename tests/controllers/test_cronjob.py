@@ -10,7 +10,7 @@ import pytest
 
 from k8ssim.api.batch import CronJob, CronJobSpec, JobTemplateSpec
 from k8ssim.api.meta import ObjectMeta
-from k8ssim.controllers import cron
+from k8ssim.api import cron
 from k8ssim.controllers.cronjob import job_name
 
 from .test_job import Cluster, make_job

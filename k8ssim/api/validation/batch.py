@@ -20,75 +20,17 @@ COMPLETION_MODES = ["NonIndexed", "Indexed"]
 CONCURRENCY_POLICIES = ["Allow", "Forbid", "Replace"]
 POD_REPLACEMENT_POLICIES = ["Failed", "TerminatingOrFailed"]
 MAX_CRONJOB_NAME_LENGTH = 52
-_DESCRIPTORS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
-# (min, max, names) per field of the standard 5-field spec: minute hour dom month dow
-_FIELDS = [
-    (0, 59, {}), (0, 23, {}), (1, 31, {}),
-    (1, 12, {m: i + 1 for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}),
-    (0, 6, {d: i for i, d in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])}),
-]
-
-
-def _cron_int(expr: str, names: dict) -> int:
-    if expr.lower() in names:
-        return names[expr.lower()]
-    if not re.fullmatch(r"[0-9]+", expr):
-        raise ValueError(f"failed to parse int from {expr}: strconv.Atoi: parsing {expr!r}: invalid syntax".replace("'", '"'))
-    return int(expr)
-
-
-def _cron_range(expr: str, lo: int, hi: int, names: dict) -> None:
-    """``getRange`` of robfig/cron: ``*``/``?``, ``a``, ``a-b``, each optionally ``/step``."""
-    parts = expr.split("/")
-    lh = parts[0].split("-")
-    single = len(lh) == 1
-    if lh[0] in ("*", "?"):
-        start, end = lo, hi
-    else:
-        start = _cron_int(lh[0], names)
-        if len(lh) == 1:
-            end = start
-        elif len(lh) == 2:
-            end = _cron_int(lh[1], names)
-        else:
-            raise ValueError(f"too many hyphens: {expr}")
-    if len(parts) == 2:
-        step = _cron_int(parts[1], {})
-        if single and lh[0] not in ("*", "?"):
-            end = hi
-        if step <= 0:
-            raise ValueError(f"step of range should be a positive number: {expr}")
-    elif len(parts) > 2:
-        raise ValueError(f"too many slashes: {expr}")
-    if start < lo:
-        raise ValueError(f"beginning of range ({start}) below minimum ({lo}): {expr}")
-    if end > hi:
-        raise ValueError(f"end of range ({end}) above maximum ({hi}): {expr}")
-    if start > end:
-        raise ValueError(f"beginning of range ({start}) beyond end of range ({end}): {expr}")
 
 
 def parse_cron_schedule(spec: str) -> None:
-    """Raise ValueError (robfig/cron wording) unless ``spec`` parses with the standard parser."""
-    if not spec:
-        raise ValueError("empty spec string")
-    if spec.startswith("TZ=") or spec.startswith("CRON_TZ="):
+    """Raise ValueError (robfig/cron wording) unless ``spec`` parses with the standard parser
+    (:func:`k8ssim.api.cron.parse_standard`, the one the CronJob controller runs)."""
+    from k8ssim.api.cron import parse_standard
+
+    if spec.startswith("TZ=") or spec.startswith("CRON_TZ="):  # rejected apart (validateScheduleFormat)
         i = spec.find(" ")
         spec = spec[i:].strip() if i >= 0 else ""
-    if spec.startswith("@"):
-        if spec in _DESCRIPTORS:
-            return
-        if spec.startswith("@every "):
-            if not re.fullmatch(r"([0-9]*(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+", spec[7:].strip()):
-                raise ValueError(f"failed to parse duration {spec}: time: invalid duration {spec[7:]!r}")
-            return
-        raise ValueError(f"unrecognized descriptor: {spec}")
-    fields = spec.split()
-    if len(fields) != 5:
-        raise ValueError(f"expected exactly 5 fields, found {len(fields)}: {spec}")
-    for f, (lo, hi, names) in zip(fields, _FIELDS):
-        for part in f.split(","):
-            _cron_range(part, lo, hi, names)
+    parse_standard(spec)
 
 
 def validate_job_spec(spec: Any, sp: Path, manual_selector_check: bool = True) -> ErrorList:
