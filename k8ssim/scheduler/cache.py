@@ -84,6 +84,9 @@ class Cache:
             self._remove_node_images(old)
         ni.set_node(node)
         self._add_node_images(ni, node)
+        if (node.status.images or (old is not None and old.status.images)) and (
+                old is None or old.status.images != node.status.images):
+            self.image_version += 1
         self.table.set_node(self.table.row(name), node, old)
         zk = zone_key(node)
         if self._zone_of.get(name) != zk:
@@ -105,6 +108,8 @@ class Cache:
             return
         if ni.node is not None:
             self._remove_node_images(ni.node)
+            if ni.node.status.images:
+                self.image_version += 1
         if ni.pods:
             ni.remove_node()
         else:
@@ -124,8 +129,6 @@ class Cache:
                 del self._zones[zk]
 
     def _add_node_images(self, ni: NodeInfo, node) -> None:
-        if node.status.images:
-            self.image_version += 1
         states = {}
         name = node.metadata.name
         for img in node.status.images:
@@ -141,8 +144,6 @@ class Cache:
         ni.image_states = states
 
     def _remove_node_images(self, node) -> None:
-        if node.status.images:
-            self.image_version += 1
         name = node.metadata.name
         for img in node.status.images:
             for iname in img.names:
