@@ -124,9 +124,7 @@ class DaemonSetController:
         self.burst = burst_replicas
         self.queue = WorkQueue(engine, self.sync, name=self.name)
         self.failed_pods_backoff = Backoff(FAILED_PODS_BACKOFF_INITIAL, FAILED_PODS_BACKOFF_MAX)
-        self._wakes: dict = {}
         self._fit: dict = {}  # ds uid -> (generation, {node name: (node resourceVersion, decision)})
-        self._failures: dict = {}
         self._retried = False
 
     def start(self) -> None:
@@ -213,14 +211,12 @@ class DaemonSetController:
         except E.StoreError:  # the apiserver refused or is down: retry with the workqueue's backoff
             self._retry(key)
         if not self._retried:
-            self._failures.pop(key, None)  # Forget
+            self.queue.forget(key)
 
     def _retry(self, key: str) -> None:
-        """``workqueue.DefaultControllerRateLimiter`` per-item part: 5 ms doubling up to 1000 s."""
+        """Requeue with the controller rate limiter (``AddRateLimited``)."""
         self._retried = True
-        n = self._failures.get(key, 0)
-        self._failures[key] = n + 1
-        self._wake_at(key, self.engine.now + min(0.005 * 2 ** n, 1000.0))
+        self.queue.add_rate_limited(key)
 
     def _sync(self, key: str) -> None:
         ns, name = split_key(key)
@@ -329,7 +325,7 @@ class DaemonSetController:
                 if p.status.phase == "Failed":
                     key = f"{ds.metadata.namespace}/{ds.metadata.name}/{name}"  # failedPodsBackoffKey
                     if self.failed_pods_backoff.is_in_backoff_since_update(key, now):
-                        self._wake_at(ds.key(), now + self.failed_pods_backoff.get(key))
+                        self.queue.add_at(ds.key(), now + self.failed_pods_backoff.get(key))
                         continue
                     self.failed_pods_backoff.next(key, now, now)
                     self._record(ds, "FailedDaemonPod", f"Found failed daemon pod {p.metadata.namespace}/"
@@ -516,19 +512,7 @@ class DaemonSetController:
             except (E.Conflict, E.NotFound):
                 self.queue.add(ds.key())
         if wake is not None:  # upstream: re-sync minReadySeconds later while ready != available
-            self._wake_at(ds.key(), max(math.nextafter(wake, math.inf), now))
-
-    def _wake_at(self, key: str, t: float) -> None:
-        prev = self._wakes.get(key)
-        if prev is not None and self.engine.now <= prev <= t:
-            return
-        self._wakes[key] = t
-        self.engine.call_at(t, self._wake, key, t)
-
-    def _wake(self, key: str, t: float) -> None:
-        if self._wakes.get(key) == t:
-            del self._wakes[key]
-            self.queue.add(key)
+            self.queue.add_at(ds.key(), max(math.nextafter(wake, math.inf), now))
 
 
 def new_controller(engine, store, spec=None) -> DaemonSetController:

@@ -186,8 +186,6 @@ class StatefulSetController:
         self.engine = engine
         self.store = store
         self.queue = WorkQueue(engine, self.sync, name=self.name)
-        self._wakes: dict = {}
-        self._failures: dict = {}
         self._retried = False
 
     def start(self) -> None:
@@ -248,14 +246,12 @@ class StatefulSetController:
         except E.StoreError:  # the apiserver refused or is down: retry with the workqueue's backoff
             self._retry(key)
         if not self._retried:
-            self._failures.pop(key, None)  # Forget
+            self.queue.forget(key)
 
     def _retry(self, key: str) -> None:
-        """``workqueue.DefaultControllerRateLimiter`` per-item part: 5 ms doubling up to 1000 s."""
+        """Requeue with the controller rate limiter (``AddRateLimited``)."""
         self._retried = True
-        n = self._failures.get(key, 0)
-        self._failures[key] = n + 1
-        self._wake_at(key, self.engine.now + min(0.005 * 2 ** n, 1000.0))
+        self.queue.add_rate_limited(key)
 
     def _sync(self, key: str) -> None:
         ns, name = split_key(key)
@@ -596,20 +592,7 @@ class StatefulSetController:
                  if is_running_and_ready(p) and not is_pod_available(p, msr, now)]
         times = [t for t in times if t is not None]
         if times:
-            self._wake_at(s.key(), max(math.nextafter(min(times), math.inf), now))
-
-    def _wake_at(self, key: str, t: float) -> None:
-        """Sync ``key`` at exactly ``t`` (one pending timer per key: the earliest wins)."""
-        prev = self._wakes.get(key)
-        if prev is not None and self.engine.now <= prev <= t:
-            return
-        self._wakes[key] = t
-        self.engine.call_at(t, self._wake, key, t)
-
-    def _wake(self, key: str, t: float) -> None:
-        if self._wakes.get(key) == t:
-            del self._wakes[key]
-            self.queue.add(key)
+            self.queue.add_at(s.key(), max(math.nextafter(min(times), math.inf), now))
 
 
 def new_controller(engine, store, spec=None) -> StatefulSetController:
