@@ -427,14 +427,14 @@ class FastPath:
             ent = self._plans.get(key)
             if ent is not None and ent[1] == token and all(a is b for a, b in zip(ent[0], parts)):
                 self.plan_hits += 1
-                return self.kernel(t.order, start, num_to_find, t.alloc, t.used, t.nz, t.npods, t.lab, t.nlabels,
+                return self.kernel(t.order, start, num_to_find, t.alloc, t.inv, t.used, t.nz, t.npods, t.lab, t.nlabels,
                                    t.taint_set, t.gcount, t.tcount, *ent[2])
         args = self._plan(pod, pi, weights, has_ports)
         if key is not None:
             if len(self._plans) > 4096:
                 self._plans.clear()
             self._plans[key] = (parts, token, args)
-        return self.kernel(t.order, start, num_to_find, t.alloc, t.used, t.nz, t.npods, t.lab, t.nlabels,
+        return self.kernel(t.order, start, num_to_find, t.alloc, t.inv, t.used, t.nz, t.npods, t.lab, t.nlabels,
                            t.taint_set, t.gcount, t.tcount, *args)
 
     def _plan(self, pod, pi, weights: Optional[dict], has_ports: bool) -> tuple:

@@ -59,6 +59,18 @@ def _udiv(x, a):
 
 
 @njit(cache=True)
+def _mdiv(x, a, inv):
+    """``x // a`` for 0 <= x < 2**53, 0 < a, given ``inv = 1.0 / a``: the product's floor corrected
+    to the exact integer quotient (no division at all)."""
+    q = np.int64(float(x) * inv)
+    if q * a > x:
+        q -= 1
+    elif (q + 1) * a <= x:
+        q += 1
+    return q
+
+
+@njit(cache=True)
 def _go_round(x):
     if x >= 0:
         return np.int64(math.floor(x + 0.5))
@@ -109,7 +121,7 @@ def _default_normalize(scores, n, reverse):
 @njit(cache=True)
 def schedule_kernel(
     order, start, num_to_find,
-    alloc, used, nz, npods, lab, nlabels, taint_set, gcount, tcount, nvals,
+    alloc, inv, used, nz, npods, lab, nlabels, taint_set, gcount, tcount, nvals,
     static_ok, aff_match, taint_ok_set, taint_pref_set, naff_pref, img_sum,
     fit_on, preq, pods_col,
     w_fit, strat, sr_col, sr_nzc, sr_req, sr_w, shape_u, shape_s,
@@ -311,9 +323,9 @@ def schedule_kernel(
                 r = (nz[m, zc] if zc >= 0 else used[m, c]) + sr_req[j]
                 w = sr_w[j]
                 if strat == 0:
-                    sj = 0 if r > a else _udiv((a - r) * MAX_SCORE, a)
+                    sj = 0 if r > a else _mdiv((a - r) * MAX_SCORE, a, inv[m, c])
                 elif strat == 1:
-                    sj = _udiv((a if r > a else r) * MAX_SCORE, a)
+                    sj = _mdiv((a if r > a else r) * MAX_SCORE, a, inv[m, c])
                 else:
                     sj = _broken_linear(shape_u, shape_s, 100 if r > a else _udiv(r * 100, a))
                     if sj <= 0:
@@ -323,6 +335,8 @@ def schedule_kernel(
             if weight_sum > 0:
                 if strat == 2:
                     totals[f] += w_fit * _go_round(node_score / weight_sum)
+                elif weight_sum == 2:
+                    totals[f] += w_fit * (node_score >> 1)
                 else:
                     totals[f] += w_fit * _udiv(node_score, weight_sum)
     nbr = br_col.shape[0]

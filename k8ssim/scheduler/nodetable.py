@@ -69,6 +69,8 @@ class NodeTable:
         self.names: list = []
         self.res_col: dict = {r: i for i, r in enumerate(BASE_RESOURCES)}
         self.alloc = np.zeros((cap, 4), np.int64)
+        self.inv = np.zeros((cap, 4), np.float64)
+        """``1.0 / alloc`` (0 where alloc is 0): the kernels' quotients start from a product."""
         self.used = np.zeros((cap, 4), np.int64)
         self.nz = np.zeros((cap, 2), np.int64)
         self.npods = np.zeros(cap, np.int64)
@@ -116,7 +118,7 @@ class NodeTable:
 
     def _grow(self, cap: int) -> None:
         self.cap = cap
-        for attr, fill in (("alloc", 0), ("used", 0), ("nz", 0), ("npods", 0), ("nports", 0), ("unsched", 0),
+        for attr, fill in (("alloc", 0), ("inv", 0.0), ("used", 0), ("nz", 0), ("npods", 0), ("nports", 0), ("unsched", 0),
                            ("has_node", 0), ("taint_set", 0), ("lab", -1), ("nlabels", 0)):
             setattr(self, attr, _grow_rows(getattr(self, attr), cap, fill))
         self.gcount = _grow_cols(self.gcount, cap, 0)
@@ -133,6 +135,7 @@ class NodeTable:
         if c is None:
             c = self.res_col[name] = len(self.res_col)
             self.alloc = _grow_cols(self.alloc, c + 1, 0)
+            self.inv = _grow_cols(self.inv, c + 1, 0.0)
             self.used = _grow_cols(self.used, c + 1, 0)
         return c
 
@@ -161,8 +164,12 @@ class NodeTable:
         cols = [(self.resource_col(k), v) for k, v in node.status.allocatable.items()]
         alloc = self.alloc  # after any column growth
         alloc[row, :] = 0
+        inv = self.inv
+        inv[row, :] = 0.0
         for c, v in cols:
             alloc[row, c] = v
+            if v > 0:
+                inv[row, c] = 1.0 / v
         spec = node.spec
         labels = node.metadata.labels
         if (old is not None and self.has_node[row] and old.metadata.labels == labels and old.spec.taints == spec.taints
@@ -188,6 +195,7 @@ class NodeTable:
         """The Node is gone (the row may live on while pods remain)."""
         self.has_node[row] = 0
         self.alloc[row, :] = 0
+        self.inv[row, :] = 0.0
         self.lab[row, :] = -1
         self.nlabels[row] = 0
         self.taint_set[row] = 0
