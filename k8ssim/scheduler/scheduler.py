@@ -45,6 +45,28 @@ CONFIG_KEYS = (
 _OVERRIDE = object()  # nominating mode marker
 
 
+_SLOTS: dict = {}
+
+
+def _shallow(obj):
+    """``copy.copy`` for the slotted api dataclasses and PodInfo (a few times faster)."""
+    cls = type(obj)
+    slots = _SLOTS.get(cls)
+    if slots is None:
+        slots = _SLOTS[cls] = tuple(s for c in cls.__mro__ for s in c.__dict__.get("__slots__", ()))
+        if hasattr(obj, "__dict__") or not slots:
+            _SLOTS[cls] = slots = ()
+    if not slots:
+        return copy.copy(obj)
+    new = cls.__new__(cls)
+    for name in slots:
+        try:
+            object.__setattr__(new, name, getattr(obj, name))
+        except AttributeError:
+            pass
+    return new
+
+
 def truncate_message(msg: str) -> str:
     """``truncateMessage``: events carry at most 1024 characters."""
     if len(msg) <= NOTE_LENGTH_LIMIT:
@@ -382,9 +404,9 @@ class Scheduler:
                 out.nominating = ""
             return out
         assumed_pod = pod.copy()
-        assumed_pod.spec = copy.copy(pod.spec)
+        assumed_pod.spec = _shallow(pod.spec)
         assumed_pod.spec.node_name = host
-        api = copy.copy(qpi.pod_info)
+        api = _shallow(qpi.pod_info)
         api.pod = assumed_pod
         self.cache.assume_pod(api, host)
         out.host, out.assumed = host, api
@@ -577,7 +599,7 @@ class Scheduler:
             return Status.error(f'Operation cannot be fulfilled on pods/binding "{name}": pod {name} is being '
                                 "deleted, cannot be assigned to a host")
         new = cur.copy()
-        new.spec = copy.copy(cur.spec)
+        new.spec = _shallow(cur.spec)
         new.spec.node_name = node_name
         new.status.set_condition("PodScheduled", "True", self.engine.now)
         try:
