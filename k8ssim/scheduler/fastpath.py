@@ -36,7 +36,7 @@ from k8ssim.scheduler.plugins.tainttoleration import (
     count_intolerable_taints_prefer_no_schedule, find_untolerated_taint, tolerations_tolerate_taint,
 )
 
-__all__ = ["FastPath", "profile_supported"]
+__all__ = ["FastPath", "profile_supported", "reservoir_pick"]
 
 _I64 = np.zeros(0, np.int64)
 _STRATEGY = {noderesources.LEAST_ALLOCATED: 0, noderesources.MOST_ALLOCATED: 1, noderesources.REQUESTED_TO_CAPACITY_RATIO: 2}
@@ -55,6 +55,51 @@ _KNOWN = {
     balancedallocation.BalancedAllocation: (False, True),
     imagelocality.ImageLocality: (False, False),
 }
+
+
+_M32 = np.uint64(0xFFFFFFFF)
+_S32 = np.uint64(32)
+_TWO32 = np.uint64(1 << 32)
+
+
+def reservoir_pick(rng, m: int) -> int:
+    """``selectHost``'s reservoir over ``m`` tied nodes: the k-th (k = 2..m) replaces the pick when
+    ``rng.integers(k) == 0``; returns the picked index. Consumes the generator exactly as the m-1
+    scalar calls do. For PCG64 and many ties the draws are emulated in bulk: numpy's bounded
+    integer for a range below 2**32 is Lemire's method on ``next_uint32`` (the low, then the high half
+    of one 64-bit output, the spare half kept in ``has_uint32``/``uinteger``); when a draw would hit
+    Lemire's rejection branch the state is restored and numpy draws them itself."""
+    bg = rng.bit_generator
+    if m < 64 or type(bg).__name__ != "PCG64":
+        draws = rng.integers(np.arange(2, m + 1))
+    else:
+        saved = bg.state
+        n = m - 1
+        have = saved["has_uint32"]
+        need = n - 1 if have else n
+        raw = bg.random_raw((need + 1) // 2)
+        halves = np.empty(2 * raw.shape[0], np.uint64)
+        halves[0::2] = raw & _M32
+        halves[1::2] = raw >> _S32
+        seq = np.concatenate((np.array([saved["uinteger"]], np.uint64), halves[:need])) if have else halves[:need]
+        ks = np.arange(2, m + 1, dtype=np.uint64)
+        prod = seq * ks
+        low = prod & _M32
+        cand = low < ks  # Lemire's threshold (2**32 - k) % k is below k: only these can reject
+        if cand.any() and np.any(low[cand] < (_TWO32 - ks[cand]) % ks[cand]):
+            bg.state = saved
+            draws = rng.integers(np.arange(2, m + 1))
+        else:
+            draws = prod >> _S32
+            st = bg.state
+            if need % 2:
+                st["has_uint32"], st["uinteger"] = 1, int(halves[need])
+            else:  # numpy leaves the last consumed spare half in ``uinteger``
+                st["has_uint32"] = 0
+                st["uinteger"] = int(halves[need - 1]) if need else saved["uinteger"]
+            bg.state = st
+    zeros = np.flatnonzero(draws == 0)
+    return int(zeros[-1]) + 1 if zeros.size else 0
 
 
 def profile_supported(fwk) -> Optional[str]:
@@ -399,10 +444,7 @@ class FastPath:
         sel = 0
         m = tied.shape[0]
         if m > 1:
-            draws = rng.integers(np.arange(2, m + 1))
-            zeros = np.flatnonzero(draws == 0)
-            if zeros.size:
-                sel = int(zeros[-1]) + 1
+            sel = reservoir_pick(rng, m)
         return t.names[feas[tied[sel]]], processed
 
     def evaluate(self, pod, pi, start: int, num_to_find: int, weights: Optional[dict] = None) -> tuple:

@@ -118,3 +118,23 @@ def test_unsupported_profile_falls_back_per_profile():
 @pytest.mark.parametrize("seed", range(12))
 def test_fast_path_same_event_log_fixed_seeds(seed):
     _compare(seed)
+
+
+@pytest.mark.parametrize("m", [2, 3, 63, 64, 65, 66, 200, 1001])
+def test_reservoir_pick_consumes_the_stream_like_select_host(m):
+    """``selectHost`` draws ``rng.integers(k)`` for k = 2..m; the bulk emulation must pick the same
+    node and leave the generator in the same state (including the spare 32-bit half)."""
+    import numpy as np
+
+    from k8ssim.scheduler.fastpath import reservoir_pick
+
+    for seed in range(25):
+        a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+        for _ in range(seed % 3):  # odd/even 32-bit draws before
+            a.integers(5), b.integers(5)
+        want = 0
+        for k in range(2, m + 1):
+            if int(b.integers(k)) == 0:
+                want = k - 1
+        assert reservoir_pick(a, m) == want
+        assert a.bit_generator.state == b.bit_generator.state
