@@ -181,12 +181,15 @@ def test_bound_once_pod_rebound_to_another_node():
 
 
 class OneTooManyRS(ReplicaSetController):
-    """Always believes it owns one pod fewer than it does: keeps spec.replicas + 1 pods."""
+    """Manages one replica more than the spec says: keeps spec.replicas + 1 pods."""
 
-    def claim_pods(self, rs):
-        pods = super().claim_pods(rs)
-        active = [p for p in pods if p.is_active()]
-        return [p for p in pods if p is not active[0]] if active else pods
+    def _manage(self, rs, now):
+        import copy
+
+        more = rs.copy()
+        more.spec = copy.copy(rs.spec)
+        more.spec.replicas += 1
+        super()._manage(more, now)
 
 
 def test_deployment_pods_past_max_surge_from_a_replicaset_controller_creating_one_too_many():
