@@ -10,7 +10,7 @@ Mirrors the ``SetDefaults_*`` functions (and the declarative ``+default`` marker
 * ``pkg/apis/autoscaling/v2/defaults.go`` (and ``v1``) -- HorizontalPodAutoscaler
 * ``pkg/apis/storage/v1/defaults.go`` -- StorageClass
 * ``pkg/apis/scheduling/v1/defaults.go`` -- PriorityClass
-* ``plugin/pkg/admission/defaulttolerationseconds/admission.go`` -- :func:`admit_default_toleration_seconds`
+* (the DefaultTolerationSeconds admission plugin acts on typed pods: :mod:`k8ssim.admission`)
 
 Everything works on plain camelCase dicts and never raises on odd input: a field of the wrong type is
 left alone for validation to report. As upstream, ``SetDefaults_Pod`` parts (requests from limits,
@@ -23,14 +23,13 @@ from typing import Any
 
 from .quantity import QuantityError, parse_quantity
 
-__all__ = ["apply_defaults", "admit_default_toleration_seconds", "default_pod_spec", "image_tag"]
+__all__ = ["apply_defaults", "default_pod_spec", "image_tag"]
 
 DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30
 DEFAULT_SCHEDULER_NAME = "default-scheduler"
 TERMINATION_MESSAGE_PATH_DEFAULT = "/dev/termination-log"
 DEFAULT_CLIENT_IP_SERVICE_AFFINITY_SECONDS = 10800
 DEFAULT_CPU_UTILIZATION = 80
-DEFAULT_TOLERATION_SECONDS = 300
 VOLUME_DEFAULT_MODE = 0o644  # Secret/ConfigMap/DownwardAPI/Projected DefaultMode (420)
 
 
@@ -598,34 +597,3 @@ def apply_defaults(obj: dict) -> None:
     fn = _BY_KIND.get((_group(obj.get("apiVersion")), obj.get("kind") if isinstance(obj.get("kind"), str) else ""))
     if fn is not None:
         fn(obj)
-
-
-def admit_default_toleration_seconds(pod_spec: dict, seconds: int = DEFAULT_TOLERATION_SECONDS) -> None:
-    """DefaultTolerationSeconds admission: add ``not-ready``/``unreachable`` NoExecute tolerations
-    (operator Exists, ``tolerationSeconds`` 300) unless the pod already tolerates those taints."""
-    if not isinstance(pod_spec, dict):
-        return
-    tols = pod_spec.get("tolerations")
-    if tols is None:
-        tols = []
-    if not isinstance(tols, list):
-        return
-    not_ready = unreachable = False
-    for t in tols:
-        if not isinstance(t, dict):
-            continue
-        key, effect = t.get("key") or "", t.get("effect") or ""
-        if effect in ("NoExecute", ""):
-            if key in ("node.kubernetes.io/not-ready", ""):
-                not_ready = True
-            if key in ("node.kubernetes.io/unreachable", ""):
-                unreachable = True
-    added = []
-    if not not_ready:
-        added.append({"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute",
-                      "tolerationSeconds": seconds})
-    if not unreachable:
-        added.append({"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute",
-                      "tolerationSeconds": seconds})
-    if added:
-        pod_spec["tolerations"] = list(tols) + added

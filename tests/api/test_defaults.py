@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from k8ssim.api.defaults import admit_default_toleration_seconds, apply_defaults, image_tag
+from k8ssim.api.defaults import apply_defaults, image_tag
 
 
 def pod(**spec):
@@ -253,24 +253,3 @@ def test_odd_input_never_crashes():
                 {"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"strategy": 5, "template": []}},
                 {"apiVersion": "v1", "kind": "Service", "spec": {"ports": [1, {"port": "x"}]}}]:
         apply_defaults(obj)
-
-
-# ---- DefaultTolerationSeconds admission (plugin/pkg/admission/defaulttolerationseconds) ----
-def test_default_toleration_seconds_added():
-    spec = {}
-    admit_default_toleration_seconds(spec)
-    assert spec["tolerations"] == [
-        {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
-        {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
-    ]
-
-
-def test_default_toleration_seconds_respects_existing():
-    spec = {"tolerations": [{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute",
-                             "tolerationSeconds": 60}]}
-    admit_default_toleration_seconds(spec)
-    assert [t["key"] for t in spec["tolerations"]] == ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"]
-    assert spec["tolerations"][0]["tolerationSeconds"] == 60
-    spec = {"tolerations": [{"operator": "Exists"}]}  # tolerates everything
-    admit_default_toleration_seconds(spec)
-    assert spec["tolerations"] == [{"operator": "Exists"}]
