@@ -11,6 +11,11 @@ here the pod is compiled into its arguments: node-static masks (taints, node aff
 host ports) computed per distinct pod shape and cached until the node table's labels/taints change,
 resource vectors, spread constraints and affinity terms as group ids of the table.
 
+User plugins (not in-tree) join when they declare numba kernels (:mod:`k8ssim.scheduler.userkernels`):
+their filters are evaluated on every snapshot node and ANDed into the node-static mask before the
+kernel's visiting loop (so the early stop counts nodes passing all filters, as upstream), their scores
+are computed on the feasible rows and added to the kernel's totals after normalization and weighting.
+
 Tie-break: ``selectHost`` draws ``rng.integers(k)`` for the k-th tied node; the draws for k = 2..m are
 taken as one ``rng.integers(arange(2, m + 1))`` call, which consumes the generator exactly as the m-1
 scalar calls do (same bounded-integer routine per element).
@@ -39,6 +44,7 @@ from k8ssim.scheduler.plugins.tainttoleration import (
 __all__ = ["FastPath", "profile_supported", "reservoir_pick"]
 
 _I64 = np.zeros(0, np.int64)
+_STATIC_OK = 1  # index of ``static_ok`` in the tuple ``_plan`` returns
 _STRATEGY = {noderesources.LEAST_ALLOCATED: 0, noderesources.MOST_ALLOCATED: 1, noderesources.REQUESTED_TO_CAPACITY_RATIO: 2}
 
 # in-tree class -> (uses preFilter with its filter, uses preScore with its score)
@@ -113,7 +119,12 @@ def profile_supported(fwk) -> Optional[str]:
     for point, lst in points.items():
         for p in lst:
             if type(p) not in _KNOWN:
-                return f"plugin {p.name} ({type(p).__name__}) is not modelled by the kernel"
+                from k8ssim.scheduler.userkernels import unsupported_reason
+
+                why = unsupported_reason(p, point)
+                if why is not None:
+                    return why
+                continue
             names.setdefault(type(p), set()).add(point)
     for cls, pts in names.items():
         pre_f, pre_s = _KNOWN[cls]
@@ -185,6 +196,12 @@ class FastPath:
             ("fit", self.s_fit), ("bal", self.s_bal), ("taint", self.s_taint), ("naff", self.s_naff),
             ("img", self.s_img), ("pts", self.s_pts), ("ipa", self.s_ipa))}
         self.pct = fwk.percentage_of_nodes_to_score
+        self.user = None
+        """The profile's user plugins with fast kernels (:class:`~k8ssim.scheduler.userkernels.UserKernels`)."""
+        if self.enabled:
+            from k8ssim.scheduler.userkernels import UserKernels
+
+            self.user = UserKernels(fwk, _KNOWN) or None
         self._static_cache: dict = {}
         self._static_version = -1
         self._taints: dict = {}
@@ -432,8 +449,12 @@ class FastPath:
         if n == 0 or not self.eligible(pod, pi):
             self.fallbacks += 1
             return None
+        r = self.evaluate(pod, pi, start, num_feasible_nodes_to_find(n, self.pct))
+        if r is None:  # a user plugin declined the pod, or its score is out of range
+            self.fallbacks += 1
+            return None
         self.calls += 1
-        feas, totals, processed = self.evaluate(pod, pi, start, num_feasible_nodes_to_find(n, self.pct))
+        feas, totals, processed = r
         nf = feas.shape[0]
         if nf == 0:
             return None
@@ -447,10 +468,25 @@ class FastPath:
             sel = reservoir_pick(rng, m)
         return t.names[feas[tied[sel]]], processed
 
-    def evaluate(self, pod, pi, start: int, num_to_find: int, weights: Optional[dict] = None) -> tuple:
+    def evaluate(self, pod, pi, start: int, num_to_find: int, weights: Optional[dict] = None) -> Optional[tuple]:
         """One kernel call: ``(feasible rows in visiting order, weighted totals, processed)``.
         ``weights`` overrides the profile's score weights by key (fit, bal, taint, naff, img, pts,
-        ipa); 0 leaves a plugin out (used by the property tests to compare plugin by plugin)."""
+        ipa; a user plugin by its name); 0 leaves a plugin out (used by the property tests to compare
+        plugin by plugin). None only with user plugins: one declined the pod (``fast_args`` returned
+        None) or returned a score outside [0, 100]."""
+        user = self.user
+        if user is None:
+            return self._evaluate(pod, pi, start, num_to_find, weights, None)
+        uargs = user.prepare(pod, self.table)
+        if uargs is None:
+            return None
+        feas, totals, processed = self._evaluate(pod, pi, start, num_to_find, weights, uargs)
+        if feas.shape[0] > 1 and user.scores:
+            if not user.add_scores(uargs, pod, self.table, feas, totals, weights):
+                return None
+        return feas, totals, processed
+
+    def _evaluate(self, pod, pi, start: int, num_to_find: int, weights: Optional[dict], uargs: Optional[dict]) -> tuple:
         t = self.table
         spec = pod.spec
         has_ports = self.f_ports and any(p.host_port > 0 for c in spec.containers for p in c.ports)
@@ -470,14 +506,23 @@ class FastPath:
             if ent is not None and ent[1] == token and all(a is b for a, b in zip(ent[0], parts)):
                 self.plan_hits += 1
                 return self.kernel(t.order, start, num_to_find, t.alloc, t.inv, t.used, t.nz, t.npods, t.lab, t.nlabels,
-                                   t.taint_set, t.gcount, t.tcount, *ent[2])
+                                   t.taint_set, t.gcount, t.tcount, *self._with_user_filters(ent[2], uargs))
         args = self._plan(pod, pi, weights, has_ports)
         if key is not None:
             if len(self._plans) > 4096:
                 self._plans.clear()
             self._plans[key] = (parts, token, args)
+        args = self._with_user_filters(args, uargs)
         return self.kernel(t.order, start, num_to_find, t.alloc, t.inv, t.used, t.nz, t.npods, t.lab, t.nlabels,
                            t.taint_set, t.gcount, t.tcount, *args)
+
+    def _with_user_filters(self, args: tuple, uargs: Optional[dict]) -> tuple:
+        """``args`` with the user filters ANDed into ``static_ok`` (a new array: plans are cached)."""
+        if uargs is None or not self.user.filters:
+            return args
+        static_ok = args[_STATIC_OK]
+        mask = self.user.filter_mask(uargs, self.table, static_ok.shape[0])
+        return args[:_STATIC_OK] + (static_ok & mask,) + args[_STATIC_OK + 1:]
 
     def _plan(self, pod, pi, weights: Optional[dict], has_ports: bool) -> tuple:
         """The pod-dependent kernel arguments (everything after the node table's arrays)."""

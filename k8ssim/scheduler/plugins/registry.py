@@ -9,7 +9,9 @@ Mirrors ``pkg/scheduler/framework/plugins/registry.go`` (name → factory),
 A plugin class is constructed as ``Class(args: dict | None, handle: Handle)``. A profile may name
 a user plugin by dotted path ``"package.module:Class"``; it is imported, and its ``name`` attribute
 becomes its name in the profile. Out-of-tree plugins may also be registered with :func:`register`
-or through the ``k8ssim.scheduler_plugins`` entry-point group.
+or through the ``k8ssim.scheduler_plugins`` entry-point group. A user plugin declaring numba kernels
+(``fast_filter`` / ``fast_score`` / ``fast_args``, :mod:`k8ssim.scheduler.userkernels`) has them
+validated here; it then runs on the scheduler's fast path.
 """
 from __future__ import annotations
 
@@ -61,6 +63,7 @@ DEFAULT_PLUGINS: tuple = (
 UNMODELLED_DEFAULT_PLUGINS = ("VolumeRestrictions", "NodeVolumeLimits", "VolumeZone")
 DEFAULT_SCHEDULER_NAME = "default-scheduler"
 
+_FAST_ATTRS = ("fast_filter", "fast_score", "fast_normalize", "fast_args")  # userkernels.FAST_ATTRS, without numba
 _CONFIG_POINTS = ("multiPoint",) + tuple(EXTENSION_POINTS)
 _registry: dict = dict(IN_TREE)
 
@@ -251,6 +254,12 @@ def build_framework(
             raise FrameworkError(f"pluginConfig[{pname}].args: {e}") from None
         if not getattr(inst, "name", None):
             raise FrameworkError(f'plugin "{pname}" has no name')
+        if any(hasattr(inst, a) for a in _FAST_ATTRS):  # numba kernels for the fast path
+            from k8ssim.scheduler.userkernels import validate_plugin
+
+            errs = validate_plugin(inst)
+            if errs:
+                raise FrameworkError(f'plugin "{pname}": ' + "; ".join(errs))
         instances[pname] = inst
         args_used[pname] = args
     for pname in plugin_config:
