@@ -76,3 +76,29 @@ def split_key(key: str) -> tuple[str, str]:
 def controller_owner_uid(obj) -> str:
     ref = obj.metadata.controller_ref()
     return ref.uid if ref is not None else ""
+
+
+class RateLimitedSync:
+    """``processNextWorkItem`` + ``handleErr``: ``sync(key)`` runs ``self._sync(key)``; a refused or failed
+    store call (:class:`~k8ssim.store.errors.StoreError`) or an explicit ``self._retry(key)`` requeues the
+    key with the rate limiter (``AddRateLimited``); a clean sync ``Forget``s it. Needs ``self.queue``."""
+
+    _retried = False
+
+    def sync(self, key: str) -> None:
+        from k8ssim.store.errors import StoreError
+
+        self._retried = False
+        try:
+            self._sync(key)
+        except StoreError:  # the apiserver refused or is down: retry with the workqueue's backoff
+            self._retry(key)
+        if not self._retried:
+            self.queue.forget(key)
+
+    def _retry(self, key: str) -> None:
+        self._retried = True
+        self.queue.add_rate_limited(key)
+
+    def _sync(self, key: str) -> None:  # pragma: no cover - the controller's reconcile
+        raise NotImplementedError

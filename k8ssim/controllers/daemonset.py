@@ -33,7 +33,7 @@ from k8ssim.api.apps import ControllerRevision, DaemonSet
 from k8ssim.api.core import Pod
 from k8ssim.api.meta import ObjectMeta, get_scaled_value_from_int_or_percent, selector_matches
 from k8ssim.controllers import history as H
-from k8ssim.controllers.base import WorkQueue, split_key
+from k8ssim.controllers.base import RateLimitedSync, WorkQueue, split_key
 from k8ssim.controllers.controller_utils import SLOW_START_INITIAL_BATCH_SIZE, is_pod_available, pod_available_at
 from k8ssim.controllers.daemonset_util import (OBJECT_NAME_FIELD, add_or_update_daemon_pod_tolerations,
                                                node_should_run_daemon_pod,
@@ -115,7 +115,7 @@ def find_updated_pods_on_node(pods: list, hash_: str) -> tuple:
     return new, old, True
 
 
-class DaemonSetController:
+class DaemonSetController(RateLimitedSync):
     name = "daemonset-controller"
 
     def __init__(self, engine, store, *, burst_replicas: int = BURST_REPLICAS):
@@ -125,7 +125,6 @@ class DaemonSetController:
         self.queue = WorkQueue(engine, self.sync, name=self.name)
         self.failed_pods_backoff = Backoff(FAILED_PODS_BACKOFF_INITIAL, FAILED_PODS_BACKOFF_MAX)
         self._fit: dict = {}  # ds uid -> (generation, {node name: (node resourceVersion, decision)})
-        self._retried = False
 
     def start(self) -> None:
         ensure_pod_indexes(self.store)
@@ -203,20 +202,6 @@ class DaemonSetController:
             if node:
                 out.setdefault(node, []).append(p)
         return out
-
-    def sync(self, key: str) -> None:
-        self._retried = False
-        try:
-            self._sync(key)
-        except E.StoreError:  # the apiserver refused or is down: retry with the workqueue's backoff
-            self._retry(key)
-        if not self._retried:
-            self.queue.forget(key)
-
-    def _retry(self, key: str) -> None:
-        """Requeue with the controller rate limiter (``AddRateLimited``)."""
-        self._retried = True
-        self.queue.add_rate_limited(key)
 
     def _sync(self, key: str) -> None:
         ns, name = split_key(key)

@@ -39,7 +39,7 @@ from k8ssim.api.core import (PersistentVolume, PersistentVolumeClaim, Persistent
                              PersistentVolumeSpec, Pod, Volume)
 from k8ssim.api.meta import ObjectMeta, get_scaled_value_from_int_or_percent, selector_matches
 from k8ssim.controllers import history as H
-from k8ssim.controllers.base import WorkQueue, split_key
+from k8ssim.controllers.base import RateLimitedSync, WorkQueue, split_key
 from k8ssim.controllers.controller_utils import is_pod_available, pod_available_at
 from k8ssim.controllers.podcontrol import owner_reference, pod_from_template
 from k8ssim.controllers.replicaset import ORPHAN_INDEX, OWNER_INDEX, ensure_pod_indexes
@@ -179,14 +179,13 @@ def max_unavailable(s: StatefulSet) -> int:
 # ------------------------------------------------------------------------------------ the controller
 
 
-class StatefulSetController:
+class StatefulSetController(RateLimitedSync):
     name = "statefulset-controller"
 
     def __init__(self, engine, store):
         self.engine = engine
         self.store = store
         self.queue = WorkQueue(engine, self.sync, name=self.name)
-        self._retried = False
 
     def start(self) -> None:
         ensure_pod_indexes(self.store)
@@ -238,20 +237,6 @@ class StatefulSetController:
                     adopted.metadata.owner_references.append(owner_reference(s))
                     owned.append(self.store.update(adopted))
         return owned
-
-    def sync(self, key: str) -> None:
-        self._retried = False
-        try:
-            self._sync(key)
-        except E.StoreError:  # the apiserver refused or is down: retry with the workqueue's backoff
-            self._retry(key)
-        if not self._retried:
-            self.queue.forget(key)
-
-    def _retry(self, key: str) -> None:
-        """Requeue with the controller rate limiter (``AddRateLimited``)."""
-        self._retried = True
-        self.queue.add_rate_limited(key)
 
     def _sync(self, key: str) -> None:
         ns, name = split_key(key)

@@ -62,7 +62,10 @@ class RollbackAction(WorkloadRef):
     toRevision: int = Field(default=0, ge=0, description="0 = the previous revision")
 
 
-class ManifestAction(_Model):
+class ManifestRef(_Model):
+    """A manifest file (or directory) by path, or manifests written inline (used by ``spec.manifests``
+    and the timeline's ``apply``)."""
+
     path: Optional[str] = None
     inline: Optional[Any] = None
 
@@ -98,7 +101,7 @@ class TimelineEntry(_Model):
     rollback: Optional[RollbackAction] = None
     pause: Optional[WorkloadRef] = None
     resume: Optional[WorkloadRef] = None
-    apply: Optional[ManifestAction] = None
+    apply: Optional[ManifestRef] = None
     delete: Optional[DeleteAction] = None
     cordon: Optional[NodeRef] = None
     uncordon: Optional[NodeRef] = None

@@ -10,7 +10,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from k8ssim.scenario.actions import FaultEntry, PodBehavior, TimelineEntry
+from k8ssim.scenario.actions import FaultEntry, ManifestRef, PodBehavior, TimelineEntry
 from k8ssim.scenario.schema_types import DNSLabel, Duration, PositiveDuration, QuantityStr
 
 API_VERSION = "k8ssim.io/v1alpha1"
@@ -103,17 +103,6 @@ class KubeletConfig(_Model):
         default=None, description="sandbox + container start, without image pull (default: the runtime's profile)")
     imagePullBandwidth: QuantityStr = Field(default="100Mi", description="bytes per second per node")
     defaultImageSize: QuantityStr = "100Mi"
-
-
-class ManifestRef(_Model):
-    path: Optional[str] = None
-    inline: Optional[Any] = None
-
-    @model_validator(mode="after")
-    def _one(self):
-        if (self.path is None) == (self.inline is None):
-            raise ValueError("exactly one of path or inline is required")
-        return self
 
 
 class Metadata(_Model):
