@@ -12,7 +12,7 @@ import platform
 import shutil
 import tempfile
 from dataclasses import dataclass, field
-from typing import Any, Optional
+
 
 from k8ssim.metrics.recorder import NODE_COLUMNS, NODE_USAGE_COLUMNS, POD_COLUMNS, WORKLOAD_COLUMNS
 

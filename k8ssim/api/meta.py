@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy as _copy
 import math
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Optional, Union
+from typing import ClassVar, Optional, Union
 
 IntOrString = Union[int, str]
 
