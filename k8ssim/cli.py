@@ -109,7 +109,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from k8ssim.api.errors import InputError
+    from k8ssim.api.errors import Diagnostic, InputError
     from k8ssim.api.manifests import iter_manifest_files, load_documents
     from k8ssim.api.yamlio import load_file
     from k8ssim.scenario.loader import is_scenario_document, load_scenario
