@@ -4,11 +4,16 @@ something (the predicted threshold crossing, every 10 s while under pressure, th
 transition period); the rules and figures are in :mod:`k8ssim.node.pressure`."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from k8ssim.api.core import NodeCondition
 from k8ssim.api.resources import pod_requests
 from k8ssim.node import pressure as P
 from k8ssim.node.podworker import SOURCE
 from k8ssim.node.status import RUNNING
+
+if TYPE_CHECKING:  # the host module imports this one
+    from k8ssim.node.kubelet import NodeState
 
 
 class EvictionManager:
