@@ -136,7 +136,7 @@ def load_scenario(source, *, overrides=None, seed: Optional[int] = None,
     doc, name, base = _read_scenario_docs(source, filename)
     if not isinstance(doc.data, dict):
         raise InputError([Diagnostic(name, doc.line, 1, "", "a scenario must be a mapping")])
-    if is_scenario_document(doc.data) is False and doc.data.get("kind") not in (None, "Scenario"):
+    if doc.data.get("kind") not in (None, "Scenario"):
         raise InputError([Diagnostic(name, *doc.locate(("kind",)), "kind",
                                      f'expected kind: Scenario (apiVersion: {schema.API_VERSION}), got '
                                      f'"{doc.data.get("kind")}"; use `k8ssim validate` for plain manifests')])
