@@ -34,12 +34,18 @@ def parse_path(path: str) -> list:
 
 
 def parse_value(text: str) -> Any:
-    import yaml
+    """One YAML value, read by the same hardened reader as files (caps on aliases, depth, size); text
+    that does not parse as YAML is taken as a plain string."""
+    from k8ssim.api.errors import InputError
+    from k8ssim.api.yamlio import load_string
 
+    if not text.strip():
+        return ""
     try:
-        return yaml.safe_load(text) if text.strip() else ""
-    except yaml.YAMLError:
+        docs = load_string(text, filename="<--set>")
+    except InputError:
         return text
+    return docs[0].data if docs else None
 
 
 def parse_override(item: str) -> tuple[list, Any]:
