@@ -11,7 +11,7 @@ import time
 from typing import Callable, Optional
 
 from k8ssim.api.core import Namespace
-from k8ssim.api.errors import Diagnostic, InputError
+from k8ssim.api.errors import InputError
 from k8ssim.api.meta import ObjectMeta
 
 #: helm/pkg/releaseutil/kind_sorter.go InstallOrder (the kinds we model, in that order)
@@ -114,7 +114,7 @@ class Simulation:
         try:
             cidrs = node_cidrs(self.spec.cluster.podCIDR, len(nodes))
         except ValueError as e:
-            raise InputError([Diagnostic(self.loaded.source, 1, 1, "spec.cluster.podCIDR", str(e))]) from None
+            raise InputError([self.loaded.diagnostic(("spec", "cluster", "podCIDR"), str(e))]) from None
         for node, cidr in zip(nodes, cidrs):
             node.spec.pod_cidr = cidr
             self.store.create(node)
@@ -161,8 +161,7 @@ class Simulation:
                     continue
                 self.store.create(o)
             except StoreError as e:
-                file, line = self.loaded.manifests.sources.get(id(o), (self.loaded.source, 1))
-                errors.append(Diagnostic(file, line, 1, "", str(e)))
+                errors.append(self.loaded.manifests.diagnostic(o, (), str(e)))
         if errors:
             raise InputError(errors)
 

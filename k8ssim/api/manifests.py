@@ -31,13 +31,21 @@ class ManifestSet:
     objects: list = field(default_factory=list)  # typed API objects, in file order
     ignored: list = field(default_factory=list)  # of IgnoredObject
     warnings: list = field(default_factory=list)  # of Diagnostic
-    sources: dict = field(default_factory=dict)  # id(obj) -> (file, line)
+    sources: dict = field(default_factory=dict)  # id(obj) -> (document, path prefix of the object in it)
 
     def extend(self, other: "ManifestSet") -> None:
         self.objects.extend(other.objects)
         self.ignored.extend(other.ignored)
         self.warnings.extend(other.warnings)
         self.sources.update(other.sources)
+
+    def diagnostic(self, obj, path: tuple, message: str, severity: str = "error") -> Diagnostic:
+        """A problem found later (at apply time, by a budget check) located in the object's manifest."""
+        doc, prefix = self.sources.get(id(obj), (None, ()))
+        if doc is None:
+            return Diagnostic("<manifests>", 1, 1, format_path(path), message, severity)
+        line, col = doc.locate(prefix + tuple(path))
+        return Diagnostic(doc.file, line, col, format_path(path), message, severity)
 
 
 def _diag(doc, prefix: tuple, err: FieldError) -> Diagnostic:
@@ -99,7 +107,7 @@ def process_document(doc, data: Any, prefix: tuple, out: ManifestSet, errors: li
         report([FieldError((), f"cannot decode {kind}: {e}")])
         return
     out.objects.append(obj)
-    out.sources[id(obj)] = (doc.file, doc.locate(prefix)[0])
+    out.sources[id(obj)] = (doc, prefix)
 
 
 def load_documents(docs: list, *, default_namespace: str = "default") -> ManifestSet:

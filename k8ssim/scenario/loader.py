@@ -121,6 +121,36 @@ def _read_scenario_docs(source, filename: Optional[str]) -> tuple[Document, str,
     return docs[0], name, base
 
 
+def _declared_pods(obj) -> int:
+    """Pods a workload object asks for at once (what the controllers will create)."""
+    kind = obj.kind
+    if kind in ("Deployment", "ReplicaSet", "StatefulSet"):
+        return obj.spec.replicas
+    if kind == "Job":
+        return obj.spec.parallelism or 0
+    if kind == "Pod":
+        return 1
+    return 0
+
+
+def _object_budget(spec, manifests: ManifestSet) -> list:
+    """``spec.maxObjects`` (validation.md §7e row 44): a scenario whose nodes and declared pods exceed the
+    cap is refused up front, located at the largest workload, instead of exhausting memory."""
+    nodes = sum(p.count for p in spec.cluster.nodePools)
+    sized = [(_declared_pods(o), o) for o in manifests.objects]
+    total = nodes + sum(n for n, _ in sized)
+    if total <= spec.maxObjects:
+        return []
+    n, biggest = max(sized, key=lambda t: t[0], default=(0, None))
+    msg = (f"{nodes} nodes + {total - nodes} pods exceed spec.maxObjects ({spec.maxObjects}); raise "
+           "spec.maxObjects to simulate a cluster this large")
+    if biggest is None or n == 0:
+        return [Diagnostic("<scenario>", 1, 1, "spec.maxObjects", msg)]
+    field_ = ("spec", "parallelism") if biggest.kind == "Job" else ("spec", "replicas")
+    return [manifests.diagnostic(biggest, field_, f"{biggest.kind}/{biggest.metadata.name} asks for {n} pods; "
+                                 + msg)]
+
+
 def is_scenario_document(data: Any) -> bool:
     return isinstance(data, dict) and data.get("kind") == "Scenario" and str(data.get("apiVersion", "")).startswith(
         "k8ssim.io/")
@@ -180,6 +210,7 @@ def load_scenario(source, *, overrides=None, seed: Optional[int] = None,
                 manifests.extend(load_documents(docs))
             except InputError as e:
                 errors.extend(e.diagnostics)
+    errors.extend(_object_budget(model.spec, manifests))
     if errors:
         raise InputError(errors)
     return LoadedScenario(model=model, raw=doc.data, source=name, base_dir=base, digest=h.hexdigest(),
