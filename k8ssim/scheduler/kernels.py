@@ -119,6 +119,23 @@ def _default_normalize(scores, n, reverse):
 
 
 @njit(cache=True)
+def _spread_node_counts(m, keys, need_all_keys, affinity_honored, taints_honored, lab, aff_match, taint_ok_set,
+                        taint_set):
+    """PodTopologySpread ``countPodsMatchSelector`` node eligibility: the node has every constraint
+    topology key (when required), matches the pod's node affinity under nodeAffinityPolicy Honor, and
+    has no untolerated taint under nodeTaintsPolicy Honor."""
+    if need_all_keys:
+        for j in range(keys.shape[0]):
+            if lab[m, keys[j]] < 0:
+                return False
+    if affinity_honored and not aff_match[m]:
+        return False
+    if taints_honored and not taint_ok_set[taint_set[m]]:
+        return False
+    return True
+
+
+@njit(cache=True)
 def schedule_kernel(
     order, start, num_to_find,
     alloc, inv, used, nz, npods, lab, nlabels, taint_set, gcount, tcount, nvals,
@@ -156,16 +173,8 @@ def schedule_kernel(
         g = sf_gid[i]
         for t in range(n):
             m = order[t]
-            ok = True
-            for j in range(nsf):
-                if lab[m, sf_key[j]] < 0:
-                    ok = False
-                    break
-            if not ok:
-                continue
-            if sf_affh[i] and not aff_match[m]:
-                continue
-            if sf_tainth[i] and not taint_ok_set[taint_set[m]]:
+            if not _spread_node_counts(m, sf_key, True, sf_affh[i], sf_tainth[i], lab, aff_match, taint_ok_set,
+                                       taint_set):
                 continue
             v = lab[m, k]
             if not has[v]:
@@ -429,17 +438,8 @@ def schedule_kernel(
             if g >= 0:
                 for t in range(n):
                     m = order[t]
-                    if require_all:
-                        ok = True
-                        for j in range(nss):
-                            if lab[m, ss_key[j]] < 0:
-                                ok = False
-                                break
-                        if not ok:
-                            continue
-                    if ss_affh[i] and not aff_match[m]:
-                        continue
-                    if ss_tainth[i] and not taint_ok_set[taint_set[m]]:
+                    if not _spread_node_counts(m, ss_key, require_all, ss_affh[i], ss_tainth[i], lab, aff_match,
+                                               taint_ok_set, taint_set):
                         continue
                     v = lab[m, k]
                     if v < 0:
